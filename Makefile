@@ -1,0 +1,38 @@
+# latent-fragments: two commands do all the set-up on a fresh machine with Python 3.11 and pip.
+#   make book   build the whole book (every chapter executed on the default data) into _build/html
+#   make test   run all tests (unit tests of lib/, then every notebook under nbval at the small profile)
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-$(shell cksum requirements.txt | cut -d' ' -f1)
+
+.PHONY: venv book test test-unit test-notebooks clean-book clean
+
+$(STAMP): requirements.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	@# make `import lib` work from notebooks, papermill and pytest in this venv
+	$(BIN)/python -c "import sysconfig, pathlib; pathlib.Path(sysconfig.get_paths()['purelib'], 'latent_fragments.pth').write_text('$(CURDIR)\n')"
+	@rm -f $(VENV)/.installed-*
+	@touch $@
+
+venv: $(STAMP)
+
+book: venv
+	$(BIN)/jupyter-book build . -W --keep-going
+	@echo "book built: open _build/html/index.html"
+
+test: test-unit test-notebooks
+
+test-unit: venv
+	MPLBACKEND=Agg $(BIN)/python -m pytest tests -q
+
+test-notebooks: venv
+	LF_PROFILE=small MPLBACKEND=Agg $(BIN)/python -m pytest --nbval-lax -q -p no:cacheprovider book/*.ipynb
+
+clean-book:
+	rm -rf _build
+
+clean: clean-book
+	rm -rf $(VENV) artifacts

@@ -1,0 +1,321 @@
+"""Figures of chapter 2: distributions, radii, correlations and coordinate planes of z-points.
+
+Every function returns a :class:`matplotlib.figure.Figure` (never calls ``plt.show``), sized for
+a book page (10 inches wide), with labelled axes and a title that says what is shown. Colours come
+from :data:`COLORS`, so a generator has the same colour in every figure of the book; use
+:func:`color_for` to look a label such as ``"uniform cube b=1.50"`` up.
+"""
+from __future__ import annotations
+
+import math
+import zlib
+from typing import Mapping, Sequence
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.patches import Ellipse
+
+from lib.generators import cube_b_matching_radius, thin_shell_radius
+from lib.latent_stats import confidence_ellipse
+
+__all__ = [
+    "COLORS",
+    "color_for",
+    "plot_component_grid",
+    "plot_summary_histograms",
+    "plot_radius_distributions",
+    "plot_shell_law",
+    "plot_correlation_matrix",
+    "plot_coordinate_planes",
+]
+
+#: The book's palette: one colour per kind of point cloud (keys match ``Generator.kind``).
+COLORS: dict[str, str] = {
+    "data": "#1f77b4",                 # encoded training images: blue
+    "held-out": "#17becf",             # encoded test images: cyan
+    "null": "#7f7f7f",                 # reference / null model curves: grey
+    "uniform cube": "#d62728",         # red
+    "uniform ball": "#ff7f0e",         # orange
+    "isotropic normal": "#9467bd",     # purple
+    "independent normals": "#8c564b",  # brown
+    "multivariate normal": "#2ca02c",  # green
+}
+_EXTRA_COLORS = ("#e377c2", "#bcbd22", "#393b79", "#637939", "#843c39", "#7b4173")
+_WIDTH = 10.0  # inches, the book's text width
+
+
+def color_for(label: str) -> str:
+    """Colour of a label: the :data:`COLORS` entry whose key starts the label (longest match).
+
+    Introduced in chapter 2. ``"uniform cube b=1.50"`` -> ``COLORS["uniform cube"]``,
+    ``"held-out data"`` -> ``COLORS["held-out"]``; unknown labels get a fixed colour derived from
+    the label's text, so they too keep their colour across figures.
+    """
+    lowered = label.lower()
+    matches = [key for key in COLORS if lowered.startswith(key)]
+    if matches:
+        return COLORS[max(matches, key=len)]
+    return _EXTRA_COLORS[zlib.crc32(label.encode()) % len(_EXTRA_COLORS)]
+
+
+def _subsample(points: np.ndarray, max_points: int | None, seed: int = 0) -> np.ndarray:
+    if max_points is None or len(points) <= max_points:
+        return points
+    rows = np.random.default_rng(seed).choice(len(points), max_points, replace=False)
+    return points[np.sort(rows)]
+
+
+def plot_component_grid(z: np.ndarray, n_cols: int = 16, bins: int = 30, shared_range: bool = True,
+                        max_points: int | None = 50_000) -> Figure:
+    """Compact grid of histograms of every latent component (a 16x16 grid for 256 components).
+
+    Introduced in chapter 2. Tiny panels without tick labels, each marked with its component index;
+    a shared caption gives the value range. With ``shared_range`` all panels use the same x range
+    (0.5 % to 99.5 % quantile of all values), so shifts and widths are comparable; a thin grey line
+    marks zero. ``max_points`` rows (fixed-seed subsample) are enough for the shape.
+    """
+    z = _subsample(np.asarray(z, dtype=np.float64), max_points)
+    n, dim = z.shape
+    n_cols = max(1, min(int(n_cols), dim))
+    n_rows = math.ceil(dim / n_cols)
+    cell = _WIDTH / n_cols
+    fig, axes = plt.subplots(n_rows, n_cols, figsize=(_WIDTH, max(2.0, 0.72 * cell * n_rows + 1.1)),
+                             squeeze=False)
+    lo, hi = np.quantile(z, [0.005, 0.995]) if shared_range else (None, None)
+    if shared_range and not hi > lo:
+        lo, hi = lo - 0.5, hi + 0.5
+    for index, ax in enumerate(axes.flat):
+        if index >= dim:
+            ax.remove()
+            continue
+        values = z[:, index]
+        hist_range = (lo, hi) if shared_range else None
+        if hist_range is None and not values.max() > values.min():
+            hist_range = (values.min() - 0.5, values.max() + 0.5)
+        ax.hist(values, bins=bins, range=hist_range, histtype="stepfilled", color=COLORS["data"],
+                alpha=0.85, linewidth=0)
+        if shared_range:
+            ax.set_xlim(lo, hi)
+            if lo < 0 < hi:
+                ax.axvline(0.0, color=COLORS["null"], linewidth=0.4)
+        ax.set_xticks([])
+        ax.set_yticks([])
+        for spine in ax.spines.values():
+            spine.set_linewidth(0.3)
+        ax.text(0.03, 0.95, str(index), transform=ax.transAxes, fontsize=5, va="top", ha="left",
+                color="0.25")
+    fig.subplots_adjust(left=0.04, right=0.99, bottom=0.6 / fig.get_figheight(),
+                        top=1 - 0.45 / fig.get_figheight(), wspace=0.06, hspace=0.06)
+    fig.suptitle(f"Histograms of all {dim} latent components ({n:,} z-points)", fontsize=11)
+    range_text = f"common range [{lo:.2f}, {hi:.2f}]" if shared_range else "own range per panel"
+    fig.supxlabel(f"component value $z_i$ (latent units; {range_text}); panel label = component index i",
+                  fontsize=9)
+    fig.supylabel("count (own scale per panel)", fontsize=9)
+    return fig
+
+
+_SUMMARY_PANELS = (
+    ("mean", "component mean (latent units)", "Means of the components"),
+    ("std", "component standard deviation (latent units)", "Standard deviations"),
+    ("skew", "skewness (dimensionless)", "Skewness (0 for a normal distribution)"),
+    ("kurtosis", "excess kurtosis (dimensionless)", "Excess kurtosis (0 normal, -1.2 uniform)"),
+)
+
+
+def plot_summary_histograms(summary: pd.DataFrame, bins: int = 30, alpha: float = 0.01) -> Figure:
+    """Distributions over the components of their mean, std, skewness and excess kurtosis (2x2).
+
+    Introduced in chapter 2; ``summary`` is a :func:`lib.latent_stats.component_summary` table. Each
+    panel marks the median (solid) and, for skew and kurtosis, the normal distribution's value 0
+    (grey dashed); kurtosis also marks the uniform distribution's -1.2 (red dotted). The title gives
+    the share of components whose normality test rejects at level ``alpha``.
+    """
+    fig, axes = plt.subplots(2, 2, figsize=(_WIDTH, 7.0), layout="constrained")
+    for ax, (column, xlabel, title) in zip(axes.flat, _SUMMARY_PANELS):
+        values = summary[column].to_numpy(dtype=np.float64)
+        values = values[np.isfinite(values)]
+        if values.size:
+            ax.hist(values, bins=bins, color=COLORS["data"], alpha=0.8)
+            ax.axvline(np.median(values), color="black", linewidth=1.2,
+                       label=f"median {np.median(values):.3g}")
+        if column in ("skew", "kurtosis"):
+            ax.axvline(0.0, color=COLORS["null"], linestyle="--", linewidth=1.2, label="normal distribution")
+        if column == "kurtosis":
+            ax.axvline(-1.2, color=COLORS["uniform cube"], linestyle=":", linewidth=1.2,
+                       label="uniform distribution")
+        ax.set_xlabel(xlabel)
+        ax.set_ylabel("number of components")
+        ax.set_title(title, fontsize=10)
+        ax.legend(fontsize=8, frameon=False)
+    title = f"Per-component statistics of {len(summary)} latent components"
+    if "normality_p" in summary:
+        p = summary["normality_p"].to_numpy(dtype=np.float64)
+        p = p[np.isfinite(p)]
+        if p.size:
+            title += f" (normality rejected at p < {alpha:g} for {np.mean(p < alpha):.0%})"
+    fig.suptitle(title)
+    return fig
+
+
+def plot_radius_distributions(radii_by_name: Mapping[str, np.ndarray], bins: int = 60,
+                              title: str = "Distributions of the radius |z| of z-points",
+                              log_density: bool = False) -> Figure:
+    """Histograms (densities) of the radii of several point clouds in one panel.
+
+    Introduced in chapter 2. ``radii_by_name`` maps a label (data set or generator name, coloured
+    with :func:`color_for`) to its radii; the legend gives mean +- std of each. Each cloud gets its
+    own ``bins`` bins, so very narrow shells (uniform ball, cube) stay resolved; the x range is the
+    0.1 % to 99.9 % quantile range of all radii together. ``log_density`` puts the density on a log
+    scale, for when a thin shell's spike dwarfs the broad distribution of the data.
+    """
+    fig, ax = plt.subplots(figsize=(_WIDTH, 4.5), layout="constrained")
+    pooled = []
+    for label, values in radii_by_name.items():
+        values = np.asarray(values, dtype=np.float64).ravel()
+        values = values[np.isfinite(values)]
+        if not values.size:
+            continue
+        pooled.append(values)
+        color = color_for(label)
+        spread = values.std(ddof=1) if values.size > 1 else 0.0
+        hist_range = None if values.max() > values.min() else (values.min() - 0.5, values.max() + 0.5)
+        ax.hist(values, bins=bins, range=hist_range, density=True, histtype="stepfilled", alpha=0.25,
+                color=color)
+        ax.hist(values, bins=bins, range=hist_range, density=True, histtype="step", linewidth=1.6,
+                color=color, label=f"{label}: {values.mean():.2f} ± {spread:.2f}")
+    if pooled:
+        lo, hi = np.quantile(np.concatenate(pooled), [0.001, 0.999])
+        if hi > lo:
+            pad = 0.03 * (hi - lo)
+            ax.set_xlim(lo - pad, hi + pad)
+    if log_density:
+        ax.set_yscale("log")
+    ax.set_xlabel("radius |z| (latent units)")
+    ax.set_ylabel("probability density (1 / latent unit)")
+    ax.set_title(title)
+    ax.legend(title="mean ± std of the radius", fontsize=8, title_fontsize=8, frameon=False)
+    return fig
+
+
+def plot_shell_law(b_values: Sequence[float], dim: int, measured_means: Sequence[float],
+                   measured_stds: Sequence[float], data_mean_radius: float | None = None) -> Figure:
+    """Mean radius ``<R>`` of uniform-cube points against the half edge ``b``: the thin-shell law.
+
+    Introduced in chapter 2. Closed form of :func:`lib.generators.thin_shell_radius` as a line with
+    a +-1 std band, measured mean radii with their spread (std of R) as error bars, and - if
+    ``data_mean_radius`` is given - a horizontal line at the data's mean radius with the matching
+    ``b`` (:func:`lib.generators.cube_b_matching_radius`) marked.
+    """
+    b_values = np.asarray(b_values, dtype=np.float64)
+    measured_means = np.asarray(measured_means, dtype=np.float64)
+    measured_stds = np.asarray(measured_stds, dtype=np.float64)
+    fig, ax = plt.subplots(figsize=(_WIDTH, 4.5), layout="constrained")
+    b_top = float(b_values.max()) * 1.1 if b_values.size else 1.0
+    if data_mean_radius is not None:
+        b_match = cube_b_matching_radius(data_mean_radius, dim)
+        b_top = max(b_top, 1.1 * b_match)
+    grid = np.linspace(0.0, b_top, 200)
+    mean, std = thin_shell_radius(grid, dim)
+    ax.plot(grid, mean, color=COLORS["null"], linewidth=1.5,
+            label=rf"closed form $\langle R\rangle \approx b\sqrt{{{dim}/3}}$")
+    ax.fill_between(grid, mean - std, mean + std, color=COLORS["null"], alpha=0.2,
+                    label="closed form ± std of R")
+    ax.errorbar(b_values, measured_means, yerr=measured_stds, fmt="o", color=COLORS["uniform cube"],
+                capsize=3, label="measured mean ± std of R (uniform cube samples)")
+    if data_mean_radius is not None:
+        ax.axhline(data_mean_radius, color=COLORS["data"], linestyle="--", linewidth=1.2,
+                   label=f"mean radius of the data: {data_mean_radius:.2f}")
+        ax.axvline(b_match, color=COLORS["data"], linestyle=":", linewidth=1.0)
+        ax.plot([b_match], [data_mean_radius], marker="*", markersize=13, color=COLORS["data"],
+                linestyle="none", label=f"matching cube: b = {b_match:.3f}")
+    ax.set_xlim(0.0, b_top)
+    ax.set_xlabel("half edge length b of the cube [-b, b]$^{%d}$ (latent units)" % dim)
+    ax.set_ylabel("radius |z| (latent units)")
+    ax.set_title(f"Thin-shell law: radius of points uniform in a {dim}-dimensional cube")
+    ax.legend(fontsize=8, loc="lower right", framealpha=0.9)
+    return fig
+
+
+def plot_correlation_matrix(corr: np.ndarray, order: np.ndarray | None = None, bins: int = 60) -> Figure:
+    """Correlation matrix of the components (reordered by ``order``) and the histogram of its entries.
+
+    Introduced in chapter 2. Left: the matrix with a diverging colour map on [-1, 1] and a colour
+    bar, rows and columns permuted by ``order`` (e.g. :func:`lib.latent_stats.correlation_order`);
+    right: the distribution of the off-diagonal coefficients. Three axes in all.
+    """
+    corr = np.asarray(corr, dtype=np.float64)
+    dim = corr.shape[0]
+    order = np.arange(dim) if order is None else np.asarray(order)
+    fig, (ax_matrix, ax_hist) = plt.subplots(1, 2, figsize=(_WIDTH, 5.0), layout="constrained",
+                                             gridspec_kw={"width_ratios": [1.35, 1.0]})
+    image = ax_matrix.imshow(corr[np.ix_(order, order)], cmap="RdBu_r", vmin=-1.0, vmax=1.0,
+                             interpolation="nearest")
+    fig.colorbar(image, ax=ax_matrix, shrink=0.85, label="Pearson correlation r")
+    fig.get_layout_engine().set(wspace=0.12)
+    reordered = "reordered by clustering" if not np.array_equal(order, np.arange(dim)) else "original order"
+    ax_matrix.set_xlabel(f"component position ({reordered})")
+    ax_matrix.set_ylabel(f"component position ({reordered})")
+    ax_matrix.set_title(f"Correlations of {dim} latent components", fontsize=10)
+    off_diagonal = corr[np.triu_indices(dim, k=1)]
+    off_diagonal = off_diagonal[np.isfinite(off_diagonal)]
+    if off_diagonal.size:
+        ax_hist.hist(off_diagonal, bins=bins, color=COLORS["data"], alpha=0.8)
+        ax_hist.set_yscale("log")
+    ax_hist.set_xlabel("correlation coefficient r (off-diagonal pairs)")
+    ax_hist.set_ylabel("number of component pairs")
+    ax_hist.set_title(f"Distribution of the {off_diagonal.size:,} pair correlations", fontsize=10)
+    return fig
+
+
+def plot_coordinate_planes(z: np.ndarray, pairs: Sequence[tuple[int, int]],
+                           generators_samples: Mapping[str, np.ndarray] | None = None,
+                           level: float | Sequence[float] = (0.95,), max_points: int = 3000,
+                           n_cols: int = 3, data_label: str = "data") -> Figure:
+    """Scatter plots of the z-points in the coordinate planes ``(z_i, z_j)`` of chosen pairs.
+
+    Introduced in chapter 2. One panel per pair ``(i, j)``: the data (at most ``max_points``, fixed-seed
+    subsample), optionally the samples of generators (``{name: points}``, coloured with
+    :func:`color_for`, drawn over the data), and the data's normal confidence ellipses for each
+    ``level`` (:func:`lib.latent_stats.confidence_ellipse`, chi-square with 2 degrees of freedom)
+    as :class:`matplotlib.patches.Ellipse`.
+    """
+    z = np.asarray(z, dtype=np.float64)
+    pairs = [tuple(int(k) for k in pair) for pair in pairs]
+    if not pairs:
+        raise ValueError("need at least one pair of components")
+    levels = (float(level),) if np.isscalar(level) else tuple(float(x) for x in level)
+    n_cols = max(1, min(int(n_cols), len(pairs)))
+    n_rows = math.ceil(len(pairs) / n_cols)
+    fig, axes = plt.subplots(n_rows, n_cols, figsize=(_WIDTH, 3.4 * n_rows + 0.6), squeeze=False,
+                             layout="constrained")
+    shown = _subsample(z, max_points)
+    samples = {name: _subsample(np.asarray(points, dtype=np.float64), max_points, seed=1)
+               for name, points in (generators_samples or {}).items()}
+    linestyles = ("-", "--", ":", "-.")
+    for index, ax in enumerate(axes.flat):
+        if index >= len(pairs):
+            ax.remove()
+            continue
+        i, j = pairs[index]
+        ax.scatter(shown[:, i], shown[:, j], s=3, alpha=0.5, color=color_for(data_label), label=data_label,
+                   rasterized=True)
+        for name, points in samples.items():
+            ax.scatter(points[:, i], points[:, j], s=3, alpha=0.35, color=color_for(name), label=name,
+                       rasterized=True)
+        mean2 = z[:, [i, j]].mean(axis=0)
+        cov2 = np.cov(z[:, [i, j]], rowvar=False)
+        for k, lev in enumerate(levels):
+            width, height, angle = confidence_ellipse(mean2, cov2, lev)
+            ax.add_patch(Ellipse(mean2, width, height, angle=angle, fill=False, edgecolor="black",
+                                 linewidth=1.3, linestyle=linestyles[k % len(linestyles)],
+                                 label=f"{lev:.0%} ellipse of the data"))
+        ax.set_xlabel(f"$z_{{{i}}}$ (latent units)")
+        ax.set_ylabel(f"$z_{{{j}}}$ (latent units)")
+        ax.set_title(f"components {i} and {j}", fontsize=10)
+    handles, labels = axes.flat[0].get_legend_handles_labels()
+    axes.flat[0].legend(handles, labels, fontsize=7, frameon=False, markerscale=3, loc="best")
+    level_text = ", ".join(f"{lev:.0%}" for lev in levels)
+    fig.suptitle(f"z-points in coordinate planes with the data's {level_text} confidence ellipses")
+    return fig

@@ -1,0 +1,439 @@
+"""Statistics of z-point clouds (chapters 2-3).
+
+The functions here quantify where the encoder puts images in latent space and how artificial
+z-points from :mod:`lib.generators` compare with them: per-component distributions, radii,
+correlations, Mahalanobis distances and confidence ellipsoids, nearest-neighbour distances, and the
+volume arithmetic behind the "curse of dimensionality" of blog part II.
+
+Conventions: a point cloud is an array of shape ``(n, dim)``; statistics are computed in float64
+whatever the input dtype. Pure numpy / scipy / scikit-learn / pandas.
+"""
+from __future__ import annotations
+
+import math
+import warnings
+from typing import Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+from scipy import linalg, stats
+from scipy.cluster import hierarchy
+from scipy.spatial.distance import squareform
+from sklearn.neighbors import NearestNeighbors
+
+from lib.generators import Generator
+
+__all__ = [
+    "component_summary",
+    "summarise_components",
+    "radii",
+    "correlation_order",
+    "strongest_pairs",
+    "mahalanobis",
+    "ellipsoid_fraction",
+    "nearest_distance",
+    "generator_report",
+    "log_ellipsoid_volume",
+    "log_cube_volume",
+    "ellipsoid_cube_volume_fraction",
+    "ellipsoid_inside_cube",
+    "cube_hit_probability",
+    "confidence_ellipse",
+]
+
+_CHUNK_ROWS = 16384
+
+
+def _as_cloud(z: np.ndarray, what: str = "z") -> np.ndarray:
+    z = np.asarray(z, dtype=np.float64)
+    if z.ndim == 1:
+        z = z[np.newaxis, :]
+    if z.ndim != 2:
+        raise ValueError(f"{what} must have shape (n, dim), got {z.shape}")
+    return z
+
+
+# --------------------------------------------------------------------------------------------
+# Per-component distributions
+# --------------------------------------------------------------------------------------------
+
+def component_summary(z: np.ndarray) -> pd.DataFrame:
+    """Per-component mean, std, skewness, excess kurtosis and normality-test p-value.
+
+    Introduced in chapter 2. One row per latent component (index ``component``); columns
+    ``mean``, ``std`` (ddof=1), ``skew``, ``kurtosis`` (excess: 0 for a normal distribution, -1.2
+    for a uniform one) and ``normality_p``, the p-value of D'Agostino-Pearson's test
+    (:func:`scipy.stats.normaltest`), which is NaN for fewer than 20 points or a constant
+    component. With many points even tiny deviations from normality give small p-values, so read
+    the p-values together with skew and kurtosis.
+    """
+    z = _as_cloud(z)
+    n, dim = z.shape
+    if n < 2:
+        raise ValueError("need at least two points per component")
+    mean = z.mean(axis=0)
+    std = z.std(axis=0, ddof=1)
+    with np.errstate(divide="ignore", invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # constant components: precision-loss warnings, NaN results
+        skew = stats.skew(z, axis=0, bias=False) if n > 2 else np.full(dim, np.nan)
+        kurt = stats.kurtosis(z, axis=0, fisher=True, bias=False) if n > 3 else np.full(dim, np.nan)
+        if n >= 20:
+            p_values = np.asarray(stats.normaltest(z, axis=0).pvalue, dtype=np.float64)
+        else:
+            p_values = np.full(dim, np.nan)
+    constant = ~(std > 1e-12 * np.maximum(1.0, np.abs(mean)))  # round-off std of a constant column
+    for column in (skew, kurt, p_values):
+        column[constant] = np.nan
+    frame = pd.DataFrame(
+        {"mean": mean, "std": std, "skew": skew, "kurtosis": kurt, "normality_p": p_values},
+        index=pd.RangeIndex(dim, name="component"),
+    )
+    return frame
+
+
+def summarise_components(summary: pd.DataFrame, alpha: float = 0.01,
+                         quantiles: Sequence[float] = (0.05, 0.5, 0.95)) -> dict[str, float]:
+    """Condense a :func:`component_summary` table into a flat dict of numbers for the text.
+
+    Introduced in chapter 2. For each of ``mean``, ``std``, ``skew``, ``kurtosis`` the keys
+    ``"<stat>_q05"``, ``"<stat>_median"``, ``"<stat>_q95"`` (for the default ``quantiles``),
+    ``"<stat>_min"`` and ``"<stat>_max"``; further ``"n_components"``, ``"alpha"``,
+    ``"share_normality_rejected"`` (share of components with ``normality_p < alpha``),
+    ``"share_abs_skew_gt_0.5"`` and ``"share_abs_kurtosis_gt_1"``. NaNs (constant components) are
+    ignored in the statistics.
+    """
+    result: dict[str, float] = {"n_components": float(len(summary)), "alpha": float(alpha)}
+    for column in ("mean", "std", "skew", "kurtosis"):
+        values = summary[column].to_numpy(dtype=np.float64)
+        values = values[np.isfinite(values)]
+        for q in quantiles:
+            key = "median" if q == 0.5 else f"q{round(100 * q):02d}"
+            result[f"{column}_{key}"] = float(np.quantile(values, q)) if values.size else math.nan
+        result[f"{column}_min"] = float(values.min()) if values.size else math.nan
+        result[f"{column}_max"] = float(values.max()) if values.size else math.nan
+    p = summary["normality_p"].to_numpy(dtype=np.float64)
+    finite_p = p[np.isfinite(p)]
+    result["share_normality_rejected"] = float(np.mean(finite_p < alpha)) if finite_p.size else math.nan
+    skew = summary["skew"].to_numpy(dtype=np.float64)
+    kurt = summary["kurtosis"].to_numpy(dtype=np.float64)
+    result["share_abs_skew_gt_0.5"] = float(np.mean(np.abs(skew[np.isfinite(skew)]) > 0.5)) if np.isfinite(skew).any() else math.nan
+    result["share_abs_kurtosis_gt_1"] = float(np.mean(np.abs(kurt[np.isfinite(kurt)]) > 1.0)) if np.isfinite(kurt).any() else math.nan
+    return result
+
+
+def radii(z: np.ndarray, center: np.ndarray | None = None) -> np.ndarray:
+    """Euclidean norms ``|z - center|`` of the points (``center`` defaults to the origin).
+
+    Introduced in chapter 2.
+    """
+    z = _as_cloud(z)
+    if center is not None:
+        z = z - np.asarray(center, dtype=np.float64)
+    return np.linalg.norm(z, axis=1)
+
+
+# --------------------------------------------------------------------------------------------
+# Correlations
+# --------------------------------------------------------------------------------------------
+
+def _clean_corr(corr: np.ndarray) -> np.ndarray:
+    corr = np.asarray(corr, dtype=np.float64)
+    if corr.ndim != 2 or corr.shape[0] != corr.shape[1]:
+        raise ValueError(f"corr must be a square matrix, got shape {corr.shape}")
+    corr = np.nan_to_num(0.5 * (corr + corr.T), nan=0.0)  # constant components: no correlation
+    np.fill_diagonal(corr, 1.0)
+    return np.clip(corr, -1.0, 1.0)
+
+
+def correlation_order(corr: np.ndarray, optimal_ordering: bool = False) -> np.ndarray:
+    """Ordering of components that puts mutually correlated components next to each other.
+
+    Introduced in chapter 2. Hierarchical clustering (scipy average linkage) on the distance
+    ``1 - |corr|``; the result is the dendrogram's leaf order, a permutation of
+    ``range(dim)`` to index rows and columns of ``corr`` with (``corr[np.ix_(order, order)]``).
+    ``optimal_ordering=True`` additionally orders leaves so that neighbours are most similar (slower).
+    NaN correlations (constant components) count as zero.
+    """
+    corr = _clean_corr(corr)
+    dim = corr.shape[0]
+    if dim < 3:
+        return np.arange(dim)
+    distance = 1.0 - np.abs(corr)
+    np.fill_diagonal(distance, 0.0)
+    condensed = squareform(np.clip(distance, 0.0, None), checks=False)
+    tree = hierarchy.linkage(condensed, method="average", optimal_ordering=optimal_ordering)
+    return hierarchy.leaves_list(tree).astype(np.intp)
+
+
+def strongest_pairs(corr: np.ndarray, k: int = 10) -> pd.DataFrame:
+    """The ``k`` component pairs ``i < j`` with the largest ``|corr[i, j]|``.
+
+    Introduced in chapter 2. Columns ``i``, ``j``, ``r``, sorted by ``|r|`` descending.
+    """
+    corr = np.asarray(corr, dtype=np.float64)
+    if corr.ndim != 2 or corr.shape[0] != corr.shape[1]:
+        raise ValueError(f"corr must be a square matrix, got shape {corr.shape}")
+    i, j = np.triu_indices(corr.shape[0], k=1)
+    r = corr[i, j]
+    strength = np.nan_to_num(np.abs(r), nan=-1.0)
+    order = np.argsort(-strength, kind="stable")[: max(int(k), 0)]
+    return pd.DataFrame({"i": i[order], "j": j[order], "r": r[order]}).reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------------------------
+# Mahalanobis distances and confidence ellipsoids
+# --------------------------------------------------------------------------------------------
+
+def _robust_cholesky(cov: np.ndarray) -> np.ndarray:
+    """Lower Cholesky factor of ``cov``; adds a growing diagonal jitter if ``cov`` is singular.
+
+    The jitter starts at ``1e-12 * mean(diag)`` and grows tenfold up to ``1e-4 * mean(diag)``; a
+    warning names the jitter that was needed.
+    """
+    cov = np.asarray(cov, dtype=np.float64)
+    if cov.ndim != 2 or cov.shape[0] != cov.shape[1]:
+        raise ValueError(f"cov must be a square matrix, got shape {cov.shape}")
+    if not np.all(np.isfinite(cov)):
+        raise ValueError("cov contains non-finite values")
+    cov = 0.5 * (cov + cov.T)
+    try:
+        return linalg.cholesky(cov, lower=True)
+    except linalg.LinAlgError:
+        pass
+    scale = float(np.mean(np.abs(np.diag(cov)))) or 1.0
+    for exponent in range(-12, -3):
+        jitter = scale * 10.0**exponent
+        try:
+            factor = linalg.cholesky(cov + jitter * np.eye(cov.shape[0]), lower=True)
+        except linalg.LinAlgError:
+            continue
+        warnings.warn(f"covariance is singular; added {jitter:.3g} to its diagonal", RuntimeWarning,
+                      stacklevel=3)
+        return factor
+    raise linalg.LinAlgError("covariance is not positive definite, even with a diagonal jitter")
+
+
+def _squared_mahalanobis(x: np.ndarray, mean: np.ndarray, chol: np.ndarray) -> np.ndarray:
+    out = np.empty(x.shape[0])
+    for start in range(0, x.shape[0], _CHUNK_ROWS):
+        block = (x[start:start + _CHUNK_ROWS] - mean).T
+        white = linalg.solve_triangular(chol, block, lower=True, check_finite=False)
+        out[start:start + _CHUNK_ROWS] = np.einsum("ij,ij->j", white, white)
+    return out
+
+
+def mahalanobis(x: np.ndarray, mean: np.ndarray, cov: np.ndarray, squared: bool = False) -> np.ndarray:
+    """Mahalanobis distances ``sqrt((x - mean)^T cov^-1 (x - mean))`` of the rows of ``x``.
+
+    Introduced in chapter 2. Solves with the Cholesky factor of ``cov`` (no explicit inverse;
+    a tiny diagonal jitter is added, with a warning, if ``cov`` is singular) in chunks of rows.
+    A 1-D ``x`` is one point. ``squared=True`` returns ``d^2``, which is chi-square distributed with
+    ``dim`` degrees of freedom for normal data.
+    """
+    x = _as_cloud(x, "x")
+    mean = np.asarray(mean, dtype=np.float64)
+    if mean.shape != (x.shape[1],):
+        raise ValueError(f"mean must have shape ({x.shape[1]},), got {mean.shape}")
+    d2 = _squared_mahalanobis(x, mean, _robust_cholesky(cov))
+    return d2 if squared else np.sqrt(d2)
+
+
+def ellipsoid_fraction(x: np.ndarray, mean: np.ndarray, cov: np.ndarray,
+                       levels: Iterable[float] = (0.95, 0.99)) -> dict[float, float]:
+    """Fraction of the points ``x`` inside the confidence ellipsoids of a normal ``(mean, cov)``.
+
+    Introduced in chapter 2. The level-``p`` ellipsoid is ``{d^2 <= chi2.ppf(p, dim)}`` with ``d``
+    the Mahalanobis distance; it holds a share ``p`` of the normal distribution's mass. Returns
+    ``{level: fraction}``.
+    """
+    x = _as_cloud(x, "x")
+    d2 = mahalanobis(x, mean, cov, squared=True)
+    dim = x.shape[1]
+    return {float(level): float(np.mean(d2 <= stats.chi2.ppf(level, dim))) for level in levels}
+
+
+def confidence_ellipse(mean2: np.ndarray, cov2: np.ndarray, level: float = 0.95) -> tuple[float, float, float]:
+    """Full width, full height and rotation (degrees) of a 2-D normal's level-``level`` ellipse.
+
+    Introduced in chapter 2, for :class:`matplotlib.patches.Ellipse` centred at ``mean2``:
+    ``Ellipse(mean2, width, height, angle=angle_deg)``. Uses the chi-square quantile with 2
+    degrees of freedom; ``width`` belongs to the major axis, ``angle_deg`` is its direction measured
+    counter-clockwise from the x axis.
+    """
+    mean2 = np.asarray(mean2, dtype=np.float64)
+    cov2 = np.asarray(cov2, dtype=np.float64)
+    if mean2.shape != (2,) or cov2.shape != (2, 2):
+        raise ValueError(f"need a 2-vector and a 2x2 matrix, got {mean2.shape} and {cov2.shape}")
+    eigval, eigvec = np.linalg.eigh(0.5 * (cov2 + cov2.T))
+    eigval = np.clip(eigval, 0.0, None)
+    scale = stats.chi2.ppf(level, 2)
+    width = 2.0 * math.sqrt(scale * eigval[1])
+    height = 2.0 * math.sqrt(scale * eigval[0])
+    angle = math.degrees(math.atan2(eigvec[1, 1], eigvec[0, 1]))
+    return width, height, angle
+
+
+# --------------------------------------------------------------------------------------------
+# Nearest neighbours and the comparison of generators
+# --------------------------------------------------------------------------------------------
+
+def nearest_distance(x: np.ndarray, reference: np.ndarray, k: int = 1, exclude_self: bool = False,
+                     return_all: bool = False, chunk_rows: int = 4096) -> np.ndarray:
+    """Euclidean distance from each row of ``x`` to its ``k``-th nearest row of ``reference``.
+
+    Introduced in chapter 2. Uses scikit-learn's brute-force search (in 256 dimensions tree
+    indices are slower than the BLAS distance matrix), processing ``chunk_rows`` queries at a time
+    to bound memory. Returns shape ``(n,)``, or ``(n, k)`` with all ``k`` distances if
+    ``return_all``. ``exclude_self=True`` is for ``x is reference``: the point itself (the first
+    neighbour, at distance 0) is skipped.
+    """
+    x = _as_cloud(x, "x")
+    reference = _as_cloud(reference, "reference")
+    if x.shape[1] != reference.shape[1]:
+        raise ValueError(f"dimension mismatch: x has {x.shape[1]}, reference {reference.shape[1]}")
+    k = int(k)
+    n_neighbors = k + int(exclude_self)
+    if k < 1 or n_neighbors > reference.shape[0]:
+        raise ValueError(f"k={k} neighbours requested but reference has {reference.shape[0]} points")
+    index = NearestNeighbors(n_neighbors=n_neighbors, algorithm="brute", metric="euclidean").fit(reference)
+    out = np.empty((x.shape[0], k))
+    for start in range(0, x.shape[0], chunk_rows):
+        dist, _ = index.kneighbors(x[start:start + chunk_rows], return_distance=True)
+        out[start:start + chunk_rows] = dist[:, int(exclude_self):]
+    return out if return_all else out[:, k - 1]
+
+
+def generator_report(generators: Sequence[Generator], data_train: np.ndarray, data_test: np.ndarray,
+                     rng: np.random.Generator, levels: Sequence[float] = (0.95, 0.99),
+                     center: np.ndarray | None = None, nn_reference_size: int | None = None,
+                     ) -> pd.DataFrame:
+    """Compare generators with held-out encoded data, one table row each.
+
+    Introduced in chapter 2. A normal distribution (mean, covariance) is fitted to ``data_train``.
+    The first row, ``"held-out data"``, is computed on ``data_test`` itself as the reference; then
+    each generator draws ``len(data_test)`` points. Columns:
+
+    - ``generator``: the generator's name,
+    - ``mean radius`` / ``std radius``: of ``|z - center|`` (``center`` defaults to the origin),
+    - ``median Mahalanobis``: median distance to the training distribution,
+    - ``inside 95% ellipsoid``, ``inside 99% ellipsoid`` (one per level): fraction inside the
+      training distribution's confidence ellipsoids,
+    - ``median NN distance``: median Euclidean distance to the nearest training point (against a
+      random subset of ``nn_reference_size`` training points if given, to save time).
+    """
+    data_train = _as_cloud(data_train, "data_train")
+    data_test = _as_cloud(data_test, "data_test")
+    dim = data_train.shape[1]
+    if data_test.shape[1] != dim:
+        raise ValueError("data_train and data_test have different dimensions")
+    mean = data_train.mean(axis=0)
+    chol = _robust_cholesky(np.cov(data_train, rowvar=False).reshape(dim, dim))
+    thresholds = {level: stats.chi2.ppf(level, dim) for level in levels}
+    reference = data_train
+    if nn_reference_size is not None and nn_reference_size < len(data_train):
+        reference = data_train[np.sort(rng.choice(len(data_train), nn_reference_size, replace=False))]
+
+    def row(label: str, points: np.ndarray) -> dict[str, float | str]:
+        points = _as_cloud(points)
+        r = radii(points, center)
+        d2 = _squared_mahalanobis(points, mean, chol)
+        result: dict[str, float | str] = {
+            "generator": label,
+            "mean radius": float(r.mean()),
+            "std radius": float(r.std(ddof=1)) if len(r) > 1 else math.nan,
+            "median Mahalanobis": float(np.median(np.sqrt(d2))),
+        }
+        for level, threshold in thresholds.items():
+            result[f"inside {level:.0%} ellipsoid"] = float(np.mean(d2 <= threshold))
+        result["median NN distance"] = float(np.median(nearest_distance(points, reference)))
+        return result
+
+    rows = [row("held-out data", data_test)]
+    for generator in generators:
+        if generator.dim != dim:
+            raise ValueError(f"{generator.name}: dimension {generator.dim} != data dimension {dim}")
+        rows.append(row(generator.name, generator.sample(len(data_test), rng)))
+    return pd.DataFrame(rows)
+
+
+# --------------------------------------------------------------------------------------------
+# Curse of dimensionality: volumes
+# --------------------------------------------------------------------------------------------
+
+def log_ellipsoid_volume(cov: np.ndarray, level: float) -> float:
+    """Natural log of the volume of the level-``level`` confidence ellipsoid of ``cov``.
+
+    Introduced in chapter 2. The ellipsoid ``{x: x^T cov^-1 x <= c}``, ``c = chi2.ppf(level, dim)``,
+    has volume ``V_dim * sqrt(det cov) * c^(dim/2)`` with the unit-ball volume
+    ``V_dim = pi^(dim/2) / Gamma(dim/2 + 1)``; computed in logs (via ``gammaln`` and ``slogdet``) since
+    the numbers over- or underflow in 256 dimensions. ``-inf`` for a singular ``cov``.
+    """
+    cov = np.asarray(cov, dtype=np.float64)
+    if cov.ndim != 2 or cov.shape[0] != cov.shape[1]:
+        raise ValueError(f"cov must be a square matrix, got shape {cov.shape}")
+    dim = cov.shape[0]
+    sign, logdet = np.linalg.slogdet(0.5 * (cov + cov.T))
+    if sign <= 0:
+        return -math.inf
+    log_unit_ball = 0.5 * dim * math.log(math.pi) - math.lgamma(0.5 * dim + 1.0)
+    return float(log_unit_ball + 0.5 * logdet + 0.5 * dim * math.log(stats.chi2.ppf(level, dim)))
+
+
+def log_cube_volume(b: float, dim: int) -> float:
+    """Natural log of the volume ``(2 b)^dim`` of the cube ``[-b, b]^dim``. Introduced in chapter 2."""
+    if not b > 0:
+        raise ValueError(f"b must be > 0, got {b}")
+    return float(dim * math.log(2.0 * b))
+
+
+def ellipsoid_inside_cube(mean: np.ndarray, cov: np.ndarray, b: float, level: float) -> bool:
+    """Whether the level-``level`` ellipsoid around ``mean`` lies entirely in ``[-b, b]^dim``.
+
+    Introduced in chapter 2. The ellipsoid's extent along axis ``i`` is
+    ``mean_i +- sqrt(c * cov_ii)`` with ``c = chi2.ppf(level, dim)``.
+    """
+    mean = np.asarray(mean, dtype=np.float64)
+    cov = np.asarray(cov, dtype=np.float64)
+    half_extent = np.sqrt(stats.chi2.ppf(level, len(mean)) * np.clip(np.diag(cov), 0.0, None))
+    return bool(np.all(np.abs(mean) + half_extent <= b))
+
+
+def ellipsoid_cube_volume_fraction(mean: np.ndarray, cov: np.ndarray, b: float, level: float) -> float:
+    """``log10(vol(ellipsoid) / vol(cube))`` for the level ellipsoid of ``(mean, cov)`` and ``[-b, b]^dim``.
+
+    Introduced in chapter 2. The probability that a point drawn uniformly from the cube lands in the
+    ellipsoid is ``vol(ellipsoid ∩ cube) / vol(cube)``, so this ratio is an *upper bound* of that
+    probability (the result may even exceed 0 when the ellipsoid is bigger than the cube); it is
+    *exact* when the ellipsoid lies inside the cube (:func:`ellipsoid_inside_cube`). ``mean`` only
+    matters for that containment; the volume ratio does not depend on it. Returned as a log10
+    because in 256 dimensions the ratio is far below the smallest float.
+    """
+    mean = np.asarray(mean, dtype=np.float64)
+    dim = len(mean)
+    if np.asarray(cov).shape != (dim, dim):
+        raise ValueError(f"cov must have shape ({dim}, {dim})")
+    return (log_ellipsoid_volume(cov, level) - log_cube_volume(b, dim)) / math.log(10.0)
+
+
+def cube_hit_probability(mean: np.ndarray, cov: np.ndarray, b: float, level: float, n: int,
+                         rng: np.random.Generator) -> tuple[float, float]:
+    """Monte Carlo estimate of P(uniform cube point inside the level ellipsoid) and its standard error.
+
+    Introduced in chapter 2. Draws ``n`` points uniform in ``[-b, b]^dim`` (in chunks) and counts those
+    with ``d^2 <= chi2.ppf(level, dim)``. Returns ``(p_hat, sqrt(p_hat (1 - p_hat) / n))``. With zero
+    hits the standard error is 0; then ``3 / n`` is an approximate 95 % upper bound ("rule of three").
+    """
+    mean = np.asarray(mean, dtype=np.float64)
+    dim = len(mean)
+    n = int(n)
+    if n < 1:
+        raise ValueError("n must be >= 1")
+    chol = _robust_cholesky(cov)
+    threshold = stats.chi2.ppf(level, dim)
+    hits = 0
+    for start in range(0, n, _CHUNK_ROWS):
+        rows = min(_CHUNK_ROWS, n - start)
+        points = rng.uniform(-b, b, size=(rows, dim))
+        hits += int(np.count_nonzero(_squared_mahalanobis(points, mean, chol) <= threshold))
+    p_hat = hits / n
+    return p_hat, math.sqrt(p_hat * (1.0 - p_hat) / n)

@@ -1,0 +1,233 @@
+"""A trained run: its artefact directory, and loading it or training it first (chapter 1).
+
+Layout of ``<artifacts>/runs/<dataset>-z<z_dim>-<key>/``::
+
+    config.json      the effective RunConfig and its key
+    autoencoder.keras
+    history.json     one row per epoch (loss, held-out loss, seconds, images/s)
+    split.npz        train and held-out indices into the image cache
+    z_train.npy      z-points of the training images   (float32, N_train x z_dim)
+    z_test.npy       z-points of the held-out images
+    manifest.json    size and SHA-256 of every file above; written last, so a run without it is incomplete
+
+Chapters 2-4 call :func:`get_run` with their parameters and get the run of chapter 1, trained first if it
+is absent, so each chapter runs on its own.
+"""
+from __future__ import annotations
+
+import dataclasses
+import os
+import shutil
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from .artifacts import ArtifactError, atomic_path, file_sha256, read_json, write_json
+from .config import RunConfig, default_artifacts_dir
+from .training import decode_to_uint8, fit, predict_batched, progress_printer, split_indices
+
+RUN_FILES = ("config.json", "autoencoder.keras", "history.json", "split.npz", "z_train.npy", "z_test.npy")
+
+
+@dataclass
+class Run:
+    """A finished run: configuration, data, split, history and z-points; the model loads on first use."""
+
+    config: RunConfig
+    path: Path
+    faces: "object"  # lib.data.FaceSet
+    train_idx: np.ndarray
+    test_idx: np.ndarray
+    history: list[dict]
+    z_train: np.ndarray
+    z_test: np.ndarray
+    _model: object = field(default=None, repr=False)
+
+    @cached_property
+    def autoencoder(self):
+        """The trained autoencoder, loaded with Keras safe mode."""
+        if self._model is not None:
+            return self._model
+        import keras
+
+        try:
+            return keras.saving.load_model(self.path / "autoencoder.keras", safe_mode=True)
+        except Exception as exc:  # a truncated or foreign file
+            raise ArtifactError(
+                f"cannot load {self.path / 'autoencoder.keras'} ({type(exc).__name__}: {exc}); "
+                f"delete {self.path} and rerun to retrain."
+            ) from exc
+
+    @property
+    def encoder(self):
+        """The encoder half (image -> z-point)."""
+        return self.autoencoder.get_layer("encoder")
+
+    @property
+    def decoder(self):
+        """The decoder half (z-point -> image)."""
+        return self.autoencoder.get_layer("decoder")
+
+    def indices(self, split: str) -> np.ndarray:
+        """Image indices of ``"train"`` or ``"test"`` (held-out)."""
+        if split not in ("train", "test"):
+            raise ValueError(f"split must be 'train' or 'test', got {split!r}")
+        return self.train_idx if split == "train" else self.test_idx
+
+    def images(self, split: str, n: int | None = None) -> np.ndarray:
+        """The first ``n`` uint8 images of a split (a copy; keep ``n`` modest for large sets)."""
+        idx = self.indices(split)[:n]
+        return np.asarray(self.faces.images[idx])
+
+    def labels(self, split: str):
+        """Factor / attribute / identity table of a split, one row per z-point."""
+        return self.faces.labels.iloc[self.indices(split)].reset_index(drop=True)
+
+    def encode(self, images: np.ndarray) -> np.ndarray:
+        """z-points of uint8 images."""
+        return predict_batched(self.encoder, images)
+
+    def decode(self, z: np.ndarray) -> np.ndarray:
+        """uint8 images decoded from z-points."""
+        return decode_to_uint8(self.decoder, z)
+
+    def reconstruct(self, images: np.ndarray) -> np.ndarray:
+        """uint8 reconstructions of uint8 images."""
+        return self.decode(self.encode(images))
+
+
+def run_dir(cfg: RunConfig, artifacts_dir: str | os.PathLike | None = None) -> Path:
+    """Directory of the run of ``cfg`` (which need not exist yet)."""
+    root = Path(artifacts_dir).expanduser().resolve() if artifacts_dir else default_artifacts_dir()
+    return root / "runs" / cfg.run_name()
+
+
+def _check_writable(path: Path) -> None:
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        probe = path / ".write-test"
+        probe.write_text("ok")
+        probe.unlink()
+    except OSError as exc:
+        raise ArtifactError(
+            f"cannot write to the artefact directory {path} ({exc.strerror}); pass a writable "
+            f"artifacts_dir (papermill -p artifacts_dir DIR, CLI --artifacts-dir DIR) or set LF_ARTIFACTS."
+        ) from exc
+
+
+def write_manifest(path: Path) -> None:
+    """Record size and SHA-256 of every run file; the manifest marks the run complete."""
+    files = {name: {"bytes": (path / name).stat().st_size, "sha256": file_sha256(path / name)} for name in RUN_FILES}
+    write_json(path / "manifest.json", {"files": files})
+
+
+def verify_run(path: Path, cfg: RunConfig) -> None:
+    """Raise :class:`ArtifactError` unless ``path`` holds a complete run made for exactly ``cfg``."""
+    manifest_path = path / "manifest.json"
+    if not manifest_path.exists():
+        raise ArtifactError(f"{path} holds no complete run (no manifest.json).")
+    stored = read_json(path / "config.json")
+    if stored.get("key") != cfg.key() or stored.get("config") != cfg.as_dict():
+        raise ArtifactError(
+            f"{path} was trained for another configuration (key {stored.get('key')} != {cfg.key()}); "
+            "it is not reused. Delete it, or use the parameters it was made with."
+        )
+    manifest = read_json(manifest_path)
+    for name in RUN_FILES:
+        entry = manifest["files"].get(name)
+        file = path / name
+        if entry is None or not file.exists():
+            raise ArtifactError(f"{file} is missing; delete {path} and rerun to retrain.")
+        if file.stat().st_size != entry["bytes"] or file_sha256(file) != entry["sha256"]:
+            raise ArtifactError(
+                f"{file} does not match its manifest (truncated or changed); delete {path} and rerun to retrain."
+            )
+
+
+def load_run(cfg: RunConfig, artifacts_dir: str | os.PathLike | None = None, faces=None) -> Run:
+    """Load the finished run of ``cfg``; raise :class:`ArtifactError` if absent, stale or damaged."""
+    cfg = cfg.validated()
+    path = run_dir(cfg, artifacts_dir)
+    verify_run(path, cfg)
+    if faces is None:
+        faces = load_data(cfg, artifacts_dir, progress=False)
+    with np.load(path / "split.npz", allow_pickle=False) as split:
+        train_idx, test_idx = split["train"], split["test"]
+    if max(train_idx.max(), test_idx.max()) >= len(faces):
+        raise ArtifactError(f"{path} indexes more images than the cache holds; delete it and rerun.")
+    return Run(
+        config=cfg,
+        path=path,
+        faces=faces,
+        train_idx=train_idx,
+        test_idx=test_idx,
+        history=read_json(path / "history.json"),
+        z_train=np.load(path / "z_train.npy", mmap_mode="r", allow_pickle=False),
+        z_test=np.load(path / "z_test.npy", mmap_mode="r", allow_pickle=False),
+    )
+
+
+def load_data(cfg: RunConfig, artifacts_dir: str | os.PathLike | None = None, progress: bool = True):
+    """The image cache of ``cfg``'s data (built on first use) under ``<artifacts>/cache``."""
+    from .data import load_faces
+
+    root = Path(artifacts_dir).expanduser().resolve() if artifacts_dir else default_artifacts_dir()
+    return load_faces(cfg.data_spec(), root / "cache", progress=progress)
+
+
+def train_run(cfg: RunConfig, artifacts_dir: str | os.PathLike | None = None,
+              log: Callable[[str], None] | None = None) -> Run:
+    """Train the run of ``cfg`` (resuming an interrupted one), encode both splits, and store everything."""
+    cfg = cfg.validated()
+    log = log or progress_printer()
+    path = run_dir(cfg, artifacts_dir)
+    _check_writable(path)
+    faces = load_data(cfg, artifacts_dir)
+    train_idx, test_idx = split_indices(len(faces), cfg.test_fraction, cfg.seed)
+    write_json(path / "config.json", {"key": cfg.key(), "config": cfg.as_dict()})
+    with atomic_path(path / "split.npz") as tmp:
+        np.savez(tmp, train=train_idx, test=test_idx)
+    autoencoder, history = fit(cfg, faces.images, train_idx, test_idx, path, log=log)
+    with atomic_path(path / "autoencoder.keras") as tmp:
+        autoencoder.save(tmp)
+    write_json(path / "history.json", history)
+    encoder = autoencoder.get_layer("encoder")
+    for name, idx in (("z_train.npy", train_idx), ("z_test.npy", test_idx)):
+        with atomic_path(path / name) as tmp:
+            np.save(tmp, predict_batched(encoder, faces.images, idx))
+    write_manifest(path)
+    for name in ("checkpoint.keras", "checkpoint.json"):
+        (path / name).unlink(missing_ok=True)
+    log(f"run stored in {path}")
+    run = load_run(cfg, artifacts_dir, faces=faces)
+    run._model = autoencoder
+    return run
+
+
+def get_run(cfg: RunConfig, artifacts_dir: str | os.PathLike | None = None, train: bool = True,
+            log: Callable[[str], None] | None = None) -> Run:
+    """The run of ``cfg``: loaded if complete, otherwise trained first (or resumed) when ``train`` is true.
+
+    A damaged run (truncated file, foreign config) is never reused: it raises with what to do.
+    """
+    cfg = cfg.validated()
+    path = run_dir(cfg, artifacts_dir)
+    if (path / "manifest.json").exists():
+        return load_run(cfg, artifacts_dir)
+    if not train:
+        raise ArtifactError(f"no trained run for this configuration at {path}; train it first "
+                            f"(python -m lib train ...).")
+    return train_run(cfg, artifacts_dir, log=log)
+
+
+def remove_run(cfg: RunConfig, artifacts_dir: str | os.PathLike | None = None) -> None:
+    """Delete the run directory of ``cfg`` (used by tests and by ``python -m lib train --fresh``)."""
+    shutil.rmtree(run_dir(cfg.validated(), artifacts_dir), ignore_errors=True)
+
+
+def with_overrides(cfg: RunConfig, **overrides) -> RunConfig:
+    """``cfg`` with some fields replaced (``None`` values are ignored)."""
+    return dataclasses.replace(cfg, **{k: v for k, v in overrides.items() if v is not None})

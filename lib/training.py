@@ -1,0 +1,207 @@
+"""Training that streams uint8 batches from the image cache, checkpoints every epoch and resumes (chapter 1).
+
+The cached images stay uint8 on disk (memory-mapped); each batch is converted to float32 in [0, 1] only
+when it is fed to the model, so the whole set is never held as float32 in memory. The order of every
+epoch is a fixed function of ``(seed, epoch)``, so an interrupted run that resumes sees the same batches
+as one that was never interrupted.
+"""
+from __future__ import annotations
+
+import math
+import sys
+import time
+from pathlib import Path
+from typing import Callable, Iterator
+
+import numpy as np
+
+from .artifacts import ArtifactError, atomic_path, read_json, write_json
+from .config import RunConfig
+
+#: Batch size used to encode and decode (inference only; independent of the training batch size).
+INFERENCE_BATCH = 256
+
+
+def split_indices(n: int, test_fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted train and held-out indices of ``n`` images: a seeded random split (chapter 1)."""
+    if n < 2:
+        raise ValueError(f"need at least 2 images to hold some out, got {n}.")
+    order = np.random.default_rng([seed, 1]).permutation(n)
+    n_test = min(max(1, int(round(n * test_fraction))), n - 1)
+    return np.sort(order[n_test:]), np.sort(order[:n_test])
+
+
+def epoch_order(indices: np.ndarray, seed: int, epoch: int) -> np.ndarray:
+    """Shuffled order of ``indices`` for one epoch: the same for the same ``(seed, epoch)``."""
+    return np.random.default_rng([seed, 2, epoch]).permutation(indices)
+
+
+def to_float(batch: np.ndarray) -> np.ndarray:
+    """uint8 images -> float32 in [0, 1]."""
+    return np.asarray(batch, dtype=np.float32) * np.float32(1.0 / 255.0)
+
+
+def iter_batches(images: np.ndarray, indices: np.ndarray, batch_size: int) -> Iterator[np.ndarray]:
+    """uint8 batches of ``images[indices]`` in the given order (reads sorted indices within a batch)."""
+    for start in range(0, len(indices), batch_size):
+        idx = indices[start : start + batch_size]
+        sort = np.argsort(idx, kind="stable")
+        batch = np.empty((len(idx),) + images.shape[1:], dtype=images.dtype)
+        batch[sort] = images[idx[sort]]
+        yield batch
+
+
+def make_stream(images: np.ndarray, indices: np.ndarray, cfg: RunConfig, shuffle: bool, first_epoch: int = 0):
+    """A Keras-ready stream of ``(x, x)`` float32 batches and its number of steps per epoch.
+
+    Under the TensorFlow backend this is a ``tf.data`` pipeline (uint8 from the memory map, cast in the
+    graph, prefetched); under JAX or PyTorch a ``keras.utils.PyDataset``.
+    """
+    import keras
+
+    steps = math.ceil(len(indices) / cfg.batch_size)
+    shape = images.shape[1:]
+
+    def orders() -> Iterator[np.ndarray]:
+        epoch = first_epoch
+        while True:
+            yield epoch_order(indices, cfg.seed, epoch) if shuffle else indices
+            epoch += 1
+
+    if keras.backend.backend() == "tensorflow":
+        import tensorflow as tf
+
+        def generate() -> Iterator[np.ndarray]:
+            for order in orders():
+                yield from iter_batches(images, order, cfg.batch_size)
+
+        ds = tf.data.Dataset.from_generator(
+            generate, output_signature=tf.TensorSpec((None,) + shape, tf.uint8)
+        )
+
+        def scale(x):
+            x = tf.cast(x, tf.float32) * (1.0 / 255.0)
+            return x, x
+
+        return ds.map(scale, num_parallel_calls=2).prefetch(4), steps
+
+    class UInt8Stream(keras.utils.PyDataset):
+        def __init__(self) -> None:
+            super().__init__()
+            self._orders = orders()
+            self._order = next(self._orders)
+
+        def __len__(self) -> int:
+            return steps
+
+        def __getitem__(self, i: int):
+            idx = self._order[i * cfg.batch_size : (i + 1) * cfg.batch_size]
+            x = to_float(next(iter_batches(images, idx, len(idx))))
+            return x, x
+
+        def on_epoch_end(self) -> None:
+            self._order = next(self._orders)
+
+    return UInt8Stream(), steps
+
+
+def epoch_checkpoint(model_path: Path, state_path: Path, key: str, n_train: int, history: list[dict],
+                     epochs: int, log: Callable[[str], None]):
+    """A Keras callback that, after every epoch, saves the model and the history atomically and logs one
+    progress line with the loss and the images/s of that epoch."""
+    import keras
+
+    class EpochCheckpoint(keras.callbacks.Callback):
+        def on_epoch_begin(self, epoch, logs=None):
+            self._t0 = time.perf_counter()
+
+        def on_epoch_end(self, epoch, logs=None):
+            seconds = time.perf_counter() - self._t0
+            row = {k: float(v) for k, v in (logs or {}).items()}
+            row.update(epoch=epoch + 1, seconds=seconds, images_per_s=n_train / seconds)
+            history.append(row)
+            with atomic_path(model_path) as tmp:
+                self.model.save(tmp)
+            write_json(state_path, {"key": key, "epochs_done": epoch + 1, "history": history})
+            val = f", held-out loss {row['val_loss']:.4f}" if "val_loss" in row else ""
+            log(f"epoch {epoch + 1}/{epochs}: loss {row['loss']:.4f}{val}, "
+                f"{seconds:.0f} s, {row['images_per_s']:.0f} img/s")
+
+    return EpochCheckpoint()
+
+
+def fit(cfg: RunConfig, images: np.ndarray, train_idx: np.ndarray, test_idx: np.ndarray, workdir: Path,
+        log: Callable[[str], None] = print, callbacks: list | None = None):
+    """Train (or resume training of) the autoencoder of ``cfg`` on ``images[train_idx]`` (chapter 1).
+
+    Checkpoints go to ``workdir/checkpoint.keras`` and ``workdir/checkpoint.json`` after every epoch;
+    if they exist, training resumes after the last completed epoch. Returns ``(autoencoder, history)``.
+    """
+    import keras
+
+    from .model import build_autoencoder
+
+    ckpt_model, ckpt_state = workdir / "checkpoint.keras", workdir / "checkpoint.json"
+    history: list[dict] = []
+    first_epoch = 0
+    if ckpt_model.exists() and ckpt_state.exists():
+        state = read_json(ckpt_state)
+        if state.get("key") != cfg.key():
+            raise ArtifactError(f"{ckpt_state} belongs to another configuration; delete {workdir} and rerun.")
+        history, first_epoch = list(state["history"]), int(state["epochs_done"])
+        autoencoder = keras.saving.load_model(ckpt_model, safe_mode=True)
+        log(f"resuming from the checkpoint after epoch {first_epoch}/{cfg.epochs}")
+    else:
+        autoencoder = build_autoencoder(cfg)
+    if first_epoch >= cfg.epochs:
+        return autoencoder, history
+    keras.utils.set_random_seed(cfg.seed + first_epoch)
+    train_stream, steps = make_stream(images, train_idx, cfg, shuffle=True, first_epoch=first_epoch)
+    val_stream, val_steps = make_stream(images, test_idx, cfg, shuffle=False)
+    callback = epoch_checkpoint(ckpt_model, ckpt_state, cfg.key(), len(train_idx), history, cfg.epochs, log)
+    extra = {"shuffle": False} if keras.backend.backend() == "tensorflow" else {}
+    log(f"training on {len(train_idx)} images, {len(test_idx)} held out, "
+        f"epochs {first_epoch + 1}..{cfg.epochs}, batch {cfg.batch_size}, backend {keras.backend.backend()}")
+    autoencoder.fit(
+        train_stream,
+        epochs=cfg.epochs,
+        initial_epoch=first_epoch,
+        steps_per_epoch=steps,
+        validation_data=val_stream,
+        validation_steps=val_steps,
+        callbacks=[callback, *(callbacks or [])],
+        verbose=0,
+        **extra,
+    )
+    return autoencoder, history
+
+
+def predict_batched(model, images: np.ndarray, indices: np.ndarray | None = None,
+                    batch_size: int = INFERENCE_BATCH) -> np.ndarray:
+    """Run ``model`` over uint8 ``images`` (optionally ``images[indices]``) in batches; float32 result."""
+    if indices is None:
+        indices = np.arange(len(images))
+    outputs = [
+        np.asarray(model.predict_on_batch(to_float(batch)), dtype=np.float32)
+        for batch in iter_batches(images, indices, batch_size)
+    ]
+    if not outputs:
+        return np.zeros((0,) + tuple(model.output.shape[1:]), dtype=np.float32)
+    return np.concatenate(outputs)
+
+
+def decode_to_uint8(decoder, z: np.ndarray, batch_size: int = INFERENCE_BATCH) -> np.ndarray:
+    """Decode z-points to uint8 images (chapter 1)."""
+    z = np.asarray(z, dtype=np.float32)
+    out = [np.asarray(decoder.predict_on_batch(z[s : s + batch_size])) for s in range(0, len(z), batch_size)]
+    return np.clip(np.rint(np.concatenate(out) * 255.0), 0, 255).astype(np.uint8)
+
+
+def progress_printer(stream=None) -> Callable[[str], None]:
+    """A ``log`` function that prints and flushes at once (so notebooks and CLIs show progress live)."""
+    stream = stream or sys.stdout
+
+    def log(message: str) -> None:
+        print(message, file=stream, flush=True)
+
+    return log

@@ -1,0 +1,31 @@
+"""Shared test set-up: every test writes artefacts to its own temporary folder, at the full profile
+unless it asks for another, with a non-interactive matplotlib backend."""
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("MPLBACKEND", "Agg")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import dataclasses  # noqa: E402
+
+import pytest  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _isolated_artifacts(tmp_path, monkeypatch):
+    monkeypatch.setenv("LF_ARTIFACTS", str(tmp_path / "artifacts"))
+    monkeypatch.delenv("LF_PROFILE", raising=False)
+    yield
+
+
+@pytest.fixture
+def tiny_cfg():
+    """A RunConfig small enough to train in seconds: 64 synthfaces, narrow layers, z_dim 8."""
+    from lib.config import RunConfig
+
+    return RunConfig(n_images=64, z_dim=8, epochs=2, batch_size=16, filters=(4, 8, 8, 8))
+
+
+def replace(cfg, **kw):
+    return dataclasses.replace(cfg, **kw)

@@ -1,0 +1,51 @@
+"""The command line `python -m lib train|encode|info` (chapter 1)."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+
+from lib.__main__ import main
+from lib.config import REPO_ROOT
+
+TINY = ["--n-images", "48", "--z-dim", "6", "--epochs", "1", "--batch-size", "16", "--filters", "4,4,8,8"]
+
+
+def test_train_encode_info(tmp_path, capsys):
+    art = ["--artifacts-dir", str(tmp_path / "art")]
+    assert main(["train", *TINY, *art]) == 0
+    out = capsys.readouterr().out
+    assert "epoch 1/1" in out and "img/s" in out and "ready in" in out
+
+    dest = tmp_path / "z.npy"
+    assert main(["encode", *TINY, *art, "--output", str(dest), "--no-train"]) == 0
+    z = np.load(dest)
+    assert z.shape == (48, 6) and np.isfinite(z).all()
+    assert "encoded 48 images" in capsys.readouterr().out
+
+    assert main(["info", *TINY, *art]) == 0
+    info = json.loads(capsys.readouterr().out)
+    assert info["complete"] is True and len(info["history"]) == 1 and info["config"]["z_dim"] == 6
+
+
+def test_encode_without_a_run_and_no_train_fails_clearly(tmp_path, capsys):
+    code = main(["encode", *TINY, "--artifacts-dir", str(tmp_path), "--output", str(tmp_path / "z.npy"),
+                 "--no-train"])
+    assert code == 2
+    assert "no trained run" in capsys.readouterr().err
+    assert not (tmp_path / "z.npy").exists()
+
+
+def test_bad_input_exits_2_with_one_line(tmp_path):
+    env = {**os.environ, "LF_ARTIFACTS": str(tmp_path)}
+    for args, expected in ((["--dataset", "mnist"], "valid names: synthfaces, orl, celeba, folder"),
+                           (["--z-dim", "0"], "z_dim must be a positive integer"),
+                           (["--dataset", "celeba", "--data-dir", str(tmp_path / "nope")], "img_align_celeba")):
+        proc = subprocess.run([sys.executable, "-m", "lib", "train", *args], cwd=REPO_ROOT, env=env,
+                              capture_output=True, text=True, timeout=120)
+        assert proc.returncode == 2, proc.stderr
+        lines = [line for line in proc.stderr.splitlines() if line.startswith("error:")]
+        assert len(lines) == 1 and expected in lines[0], proc.stderr
