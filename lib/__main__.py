@@ -24,7 +24,7 @@ def _run_args(parser: argparse.ArgumentParser) -> None:
     d = RunConfig()
     parser.add_argument("--dataset", default=d.dataset, help="synthfaces (default), orl, celeba or folder")
     parser.add_argument("--data-dir", default=None, help="CelebA folder (holding img_align_celeba/) or image folder")
-    parser.add_argument("--n-images", type=int, default=d.n_images, help="images to use (default: all; synthfaces 12000)")
+    parser.add_argument("--n-images", type=int, default=d.n_images, help="images to use (default: all; synthfaces 6000)")
     parser.add_argument("--z-dim", type=int, default=d.z_dim, help=f"latent dimension (default {d.z_dim})")
     parser.add_argument("--epochs", type=int, default=d.epochs, help=f"training epochs (default {d.epochs})")
     parser.add_argument("--batch-size", type=int, default=d.batch_size)

@@ -15,6 +15,10 @@ from pathlib import Path
 from typing import Any, Iterator
 
 
+_UMASK = os.umask(0)
+os.umask(_UMASK)
+
+
 class ArtifactError(RuntimeError):
     """An artefact is missing, truncated, foreign or was made for another configuration."""
 
@@ -32,6 +36,7 @@ def atomic_path(dest: str | os.PathLike, suffix: str | None = None) -> Iterator[
     suffix = dest.suffix if suffix is None else suffix
     fd, tmp = tempfile.mkstemp(prefix=f".{dest.stem}.", suffix=f".tmp{suffix}", dir=dest.parent)
     os.close(fd)
+    os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; artefacts get the usual permissions
     tmp_path = Path(tmp)
     try:
         yield tmp_path

@@ -26,7 +26,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 SMALL_PROFILE = {"n_images": 600, "epochs": 2}
 
 #: ``n_images=None`` means "all images" except for synthfaces, which can render any number: its default.
-DEFAULT_N_IMAGES = {"synthfaces": 12000}
+DEFAULT_N_IMAGES = {"synthfaces": 6000}
 
 #: Bump when a change to model or training code makes old runs incomparable.
 CODE_VERSION = 1
@@ -72,7 +72,7 @@ class RunConfig:
     data_dir: str | None = None
     n_images: int | None = None
     z_dim: int = 256
-    epochs: int = 10
+    epochs: int = 8
     batch_size: int = 64
     seed: int = 0
     filters: tuple[int, ...] = (32, 64, 128, 128)
@@ -144,8 +144,9 @@ class RunConfig:
         return d
 
     def key(self) -> str:
-        """Hash naming the run: equal effective configurations (and code version) give equal keys."""
-        return stable_hash({"config": self.as_dict(), "code_version": CODE_VERSION})
+        """Hash naming the run: equal effective configurations, code version and image data (the data
+        cache's key, which changes with the synthfaces renderer) give equal keys."""
+        return stable_hash({"config": self.as_dict(), "code_version": CODE_VERSION, "data": self.data_spec().key()})
 
     def run_name(self) -> str:
         """Human-readable directory name: ``<dataset>-z<z_dim>-<key>``."""

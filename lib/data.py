@@ -156,7 +156,7 @@ class DataSpec:
         if self.n_images is not None and not (_is_int(self.n_images) and self.n_images > 0):
             raise DataError(f"n_images must be a positive integer or None, got {self.n_images!r}.")
         if self.dataset == "synthfaces" and self.n_images is None:
-            raise DataError("dataset 'synthfaces' needs n_images (how many faces to render), e.g. 12000.")
+            raise DataError("dataset 'synthfaces' needs n_images (how many faces to render), e.g. 6000.")
         if not (_is_int(self.image_size) and self.image_size >= 8):
             raise DataError(f"image_size must be an integer >= 8, got {self.image_size!r}.")
         if not (_is_int(self.data_seed) and self.data_seed >= 0):

@@ -30,6 +30,10 @@ __all__ = [
     "MultivariateNormal",
     "thin_shell_radius",
     "cube_b_matching_radius",
+    "matched_generators",
+    "TruncatedNormal",
+    "UniformEllipsoid",
+    "GaussianMixtureGenerator",
 ]
 
 
@@ -274,3 +278,237 @@ def cube_b_matching_radius(mean_radius: float, dim: int) -> float:
         raise ValueError(f"mean_radius must be > 0, got {mean_radius}")
     unit_mean, _ = thin_shell_radius(1.0, dim)
     return float(mean_radius) / unit_mean
+
+
+def matched_generators(z_train: np.ndarray) -> list[Generator]:
+    """The five generators of chapter 2, each matched to the training z-points ``z_train``.
+
+    Introduced in chapter 2. The three generators that ignore the data's shape are matched to its
+    mean radius ``<|z|>``: the uniform cube through :func:`cube_b_matching_radius`, the uniform ball
+    through ``E[R] = r * dim / (dim + 1)``, the isotropic normal through ``E[R] ~ sigma * sqrt(dim)``.
+    The independent normals take each component's mean and std; the multivariate normal the mean and
+    full covariance (the reference).
+    """
+    z = np.asarray(z_train, dtype=np.float64)
+    dim = z.shape[1]
+    mean_radius = float(np.linalg.norm(z, axis=1).mean())
+    return [
+        UniformCube(dim, cube_b_matching_radius(mean_radius, dim)),
+        UniformBall(dim, mean_radius * (dim + 1) / dim),
+        IsotropicNormal(dim, mean_radius / np.sqrt(dim)),
+        IndependentNormal.fit(z),
+        MultivariateNormal.fit(z),
+    ]
+
+
+# --------------------------------------------------------------------------------------------
+# Chapter 3: generators inside the latent fragment
+# --------------------------------------------------------------------------------------------
+
+def _principal_axes(cov: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Standard deviations (descending) and principal axes (columns) of a symmetric PSD ``cov``."""
+    cov = 0.5 * (cov + cov.T)
+    eigval, eigvec = np.linalg.eigh(cov)
+    tolerance = 1e-10 * max(float(np.abs(eigval).max(initial=0.0)), np.finfo(float).tiny)
+    if eigval.min(initial=0.0) < -tolerance * cov.shape[0]:
+        raise ValueError(f"covariance is not positive semi-definite (smallest eigenvalue {eigval.min():.3g})")
+    order = np.argsort(eigval)[::-1]
+    return np.sqrt(np.clip(eigval[order], 0.0, None)), eigvec[:, order]
+
+
+def _check_mean_cov(mean: np.ndarray, cov: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
+    mean = np.asarray(mean, dtype=np.float64)
+    if mean.ndim != 1:
+        raise ValueError(f"mean must be a vector, got shape {mean.shape}")
+    dim = _check_dim(mean.shape[0])
+    cov = np.asarray(cov, dtype=np.float64)
+    if cov.shape != (dim, dim):
+        raise ValueError(f"cov must have shape ({dim}, {dim}), got {cov.shape}")
+    if not np.all(np.isfinite(cov)) or not np.all(np.isfinite(mean)):
+        raise ValueError("mean and cov must be finite")
+    return mean, 0.5 * (cov + cov.T), dim
+
+
+def _mean_cov(z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    z = np.asarray(z, dtype=np.float64)
+    if z.ndim != 2 or z.shape[0] < 2:
+        raise ValueError(f"z must have shape (n >= 2, dim), got {z.shape}")
+    return z.mean(axis=0), np.cov(z, rowvar=False).reshape(z.shape[1], z.shape[1])
+
+
+class TruncatedNormal(Generator):
+    """Multivariate normal in PCA coordinates with every whitened score cut at ``+-max_sigma``.
+
+    Introduced in chapter 3. The covariance ``cov`` is diagonalised, ``cov = V diag(sigma^2) V^T``;
+    each whitened score ``s_i`` is drawn independently from a standard normal truncated to
+    ``|s_i| <= max_sigma`` and the point is ``mean + V (sigma * s)``. This keeps the generator inside
+    the box around the fragment's dense core (compare :func:`lib.fragment.core_mask`). Sampling is
+    rejection-free, by inverting the normal CDF: with ``q = Phi(-c)`` and ``u`` uniform in (-1, 1),
+    ``s = sign(u) * (-Phi^-1(q + |u| (1/2 - q)))``, accurate also far in the tails.
+
+    The truncation shrinks each axis' variance by :attr:`variance_factor`
+    ``= 1 - 2 c phi(c) / (2 Phi(c) - 1)`` (0.774 at c = 2, 0.973 at c = 3); the parameters are not
+    rescaled to compensate.
+    """
+
+    kind = "truncated normal"
+
+    def __init__(self, mean: np.ndarray, cov: np.ndarray, max_sigma: float,
+                 name: str | None = None) -> None:
+        from scipy import special
+
+        self.mean, self.cov, self.dim = _check_mean_cov(mean, cov)
+        max_sigma = float(max_sigma)
+        if not (max_sigma > 0 and np.isfinite(max_sigma)):
+            raise ValueError(f"max_sigma must be finite and > 0, got {max_sigma}")
+        self.max_sigma = max_sigma
+        self.sigmas, self.axes = _principal_axes(self.cov)
+        self._q = float(special.ndtr(-max_sigma))
+        self.name = name or f"MND truncated at {max_sigma:g}σ"
+
+    @classmethod
+    def fit(cls, z: np.ndarray, max_sigma: float = 2.0, name: str | None = None) -> "TruncatedNormal":
+        """Sample mean and covariance (ddof=1) of the z-points ``z``, truncated at ``max_sigma``."""
+        mean, cov = _mean_cov(z)
+        return cls(mean, cov, max_sigma, name=name)
+
+    @property
+    def variance_factor(self) -> float:
+        """Variance of the truncated standard normal, ``1 - 2 c phi(c) / (2 Phi(c) - 1)``."""
+        c = self.max_sigma
+        phi = np.exp(-0.5 * c * c) / np.sqrt(2.0 * np.pi)
+        return float(1.0 - 2.0 * c * phi / (1.0 - 2.0 * self._q))
+
+    def sample_whitened(self, n: int, rng: np.random.Generator) -> np.ndarray:
+        """The whitened scores ``s`` (float64, shape ``(n, dim)``), each in ``[-max_sigma, max_sigma]``."""
+        from scipy import special
+
+        n = _check_n(n)
+        u = rng.uniform(-1.0, 1.0, size=(n, self.dim))
+        magnitude = -special.ndtri(self._q + np.abs(u) * (0.5 - self._q))
+        return np.copysign(np.clip(magnitude, 0.0, self.max_sigma), u)
+
+    def sample(self, n: int, rng: np.random.Generator) -> np.ndarray:
+        s = self.sample_whitened(n, rng)
+        return (self.mean + (s * self.sigmas) @ self.axes.T).astype(np.float32)
+
+
+class UniformEllipsoid(Generator):
+    """Uniform distribution in the level-``level`` confidence ellipsoid of a normal ``(mean, cov)``.
+
+    Introduced in chapter 3. The ellipsoid is ``{z: d_M(z)^2 <= chi2.ppf(level, dim)}`` with the
+    Mahalanobis distance ``d_M`` of ``(mean, cov)``. A point uniform in the unit ball (normalised
+    normal direction, radius ``U^(1/dim)``) is scaled by ``R = sqrt(chi2.ppf(level, dim))`` and mapped
+    by ``A`` with ``A A^T = cov``; affine maps keep uniformity. In high dimension nearly all points
+    lie just inside the surface, at ``d_M ~ R``.
+    """
+
+    kind = "uniform ellipsoid"
+
+    def __init__(self, mean: np.ndarray, cov: np.ndarray, level: float = 0.99,
+                 name: str | None = None) -> None:
+        from scipy import stats
+
+        self.mean, self.cov, self.dim = _check_mean_cov(mean, cov)
+        level = float(level)
+        if not 0.0 < level < 1.0:
+            raise ValueError(f"level must be in (0, 1), got {level}")
+        self.level = level
+        self.threshold = float(stats.chi2.ppf(level, self.dim))
+        self.radius = float(np.sqrt(self.threshold))
+        self._factor = _psd_factor(self.cov)
+        self.name = name or f"uniform ellipsoid {level:.0%}"
+
+    @classmethod
+    def fit(cls, z: np.ndarray, level: float = 0.99, name: str | None = None) -> "UniformEllipsoid":
+        """Sample mean and covariance (ddof=1) of the z-points ``z``."""
+        mean, cov = _mean_cov(z)
+        return cls(mean, cov, level, name=name)
+
+    def sample(self, n: int, rng: np.random.Generator) -> np.ndarray:
+        n = _check_n(n)
+        directions = rng.standard_normal((n, self.dim))
+        norms = np.linalg.norm(directions, axis=1, keepdims=True)
+        norms[norms == 0] = 1.0
+        radius = self.radius * rng.uniform(0.0, 1.0, size=(n, 1)) ** (1.0 / self.dim)
+        return (self.mean + (directions / norms * radius) @ self._factor.T).astype(np.float32)
+
+
+class GaussianMixtureGenerator(Generator):
+    """Samples of a fitted Gaussian mixture model (GMM). Introduced in chapter 3.
+
+    Ghosh et al. (2020, "From variational to deterministic autoencoders") sample a plain
+    autoencoder's latent space by *ex-post density estimation*: fit a density to the encoded
+    training data - one Gaussian, or a 10-component GMM - and decode samples of it. Wraps a fitted
+    :class:`sklearn.mixture.GaussianMixture` (any ``covariance_type``); its weights, means and
+    covariance factors are copied, so sampling needs only numpy and depends only on ``rng``: component
+    labels come from ``rng.choice`` with the mixture weights, then each component's normal points
+    from ``mean + e @ L^T`` with ``L L^T`` its covariance (sklearn's own ``sample`` uses the model's
+    ``random_state`` instead).
+    """
+
+    kind = "gaussian mixture"
+
+    def __init__(self, gmm, name: str | None = None) -> None:
+        weights = np.asarray(gmm.weights_, dtype=np.float64)
+        means = np.asarray(gmm.means_, dtype=np.float64)
+        if means.ndim != 2 or weights.shape != (means.shape[0],):
+            raise ValueError("gmm must be a fitted GaussianMixture (weights_ and means_ missing or inconsistent)")
+        k, dim = means.shape
+        self.dim = _check_dim(dim)
+        covariances = np.asarray(gmm.covariances_, dtype=np.float64)
+        covariance_type = getattr(gmm, "covariance_type", "full")
+        if covariance_type == "full":
+            full = covariances
+        elif covariance_type == "tied":
+            full = np.broadcast_to(covariances, (k, dim, dim))
+        elif covariance_type == "diag":
+            full = np.stack([np.diag(c) for c in covariances])
+        elif covariance_type == "spherical":
+            full = np.stack([c * np.eye(dim) for c in covariances])
+        else:
+            raise ValueError(f"unknown covariance_type {covariance_type!r}")
+        self.weights = weights / weights.sum()
+        self.means = means
+        self.covariances = np.array(full)
+        self._factors = np.stack([_psd_factor(c) for c in self.covariances])
+        self.n_components = int(k)
+        self.covariance_type = covariance_type
+        self.name = name or f"GMM k={k}"
+
+    @classmethod
+    def fit(cls, z: np.ndarray, k: int = 10, covariance_type: str = "full", seed: int = 0,
+            reg_covar: float | None = None, max_iter: int = 200, n_init: int = 1,
+            name: str | None = None) -> "GaussianMixtureGenerator":
+        """Fit a ``k``-component GMM to the z-points ``z`` (scikit-learn, k-means initialisation).
+
+        ``reg_covar`` (added to every covariance's diagonal for stability) defaults to ``1e-4`` times
+        the mean per-component variance of ``z``, so it scales with the latent units. ``seed`` is the
+        model's ``random_state`` (initialisation only).
+        """
+        from sklearn.mixture import GaussianMixture
+
+        z = np.asarray(z, dtype=np.float64)
+        if z.ndim != 2 or z.shape[0] < int(k):
+            raise ValueError(f"z must have shape (n >= k, dim), got {z.shape}")
+        if reg_covar is None:
+            reg_covar = 1e-4 * float(np.mean(np.var(z, axis=0))) or 1e-6
+        gmm = GaussianMixture(n_components=int(k), covariance_type=covariance_type, reg_covar=reg_covar,
+                              max_iter=int(max_iter), n_init=int(n_init), random_state=seed)
+        gmm.fit(z)
+        return cls(gmm, name=name)
+
+    def sample_with_labels(self, n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+        """Points (float32, ``(n, dim)``) and the index of the component each was drawn from."""
+        n = _check_n(n)
+        labels = rng.choice(self.n_components, size=n, p=self.weights)
+        out = np.empty((n, self.dim))
+        for j in range(self.n_components):
+            rows = np.flatnonzero(labels == j)
+            if rows.size:
+                e = rng.standard_normal((rows.size, self.dim))
+                out[rows] = self.means[j] + e @ self._factors[j].T
+        return out.astype(np.float32), labels
+
+    def sample(self, n: int, rng: np.random.Generator) -> np.ndarray:
+        return self.sample_with_labels(n, rng)[0]

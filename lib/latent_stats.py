@@ -437,3 +437,48 @@ def cube_hit_probability(mean: np.ndarray, cov: np.ndarray, b: float, level: flo
         hits += int(np.count_nonzero(_squared_mahalanobis(points, mean, chol) <= threshold))
     p_hat = hits / n
     return p_hat, math.sqrt(p_hat * (1.0 - p_hat) / n)
+
+
+def latent_overview(z_train: np.ndarray, z_test: np.ndarray, rng: np.random.Generator,
+                    alpha: float = 0.01, strong_r: float = 0.3) -> dict[str, float]:
+    """The key figures of chapter 2 for one run, as one row of a side-by-side table.
+
+    Introduced in chapter 2 (data set beside data set, e.g. synthfaces beside ORL photos): size, share
+    of components whose normality test rejects at ``alpha``, median |skewness| and excess kurtosis,
+    mean radius and its relative spread, the cube half edge ``b`` matching the mean radius, the share
+    of component pairs with ``|r| > strong_r``, and how many held-out, cube and multivariate-normal
+    points fall inside the training data's 99 % ellipsoid.
+    """
+    from .generators import MultivariateNormal, UniformCube, cube_b_matching_radius
+
+    z_train = _as_cloud(z_train, "z_train")
+    z_test = _as_cloud(z_test, "z_test")
+    dim = z_train.shape[1]
+    summary = component_summary(z_train)
+    r = radii(z_train)
+    corr = np.corrcoef(z_train, rowvar=False)
+    off_diagonal = np.abs(corr[np.triu_indices(dim, k=1)])
+    mean, cov = z_train.mean(axis=0), np.cov(z_train, rowvar=False).reshape(dim, dim)
+    b = cube_b_matching_radius(float(r.mean()), dim)
+    inside = {
+        name: ellipsoid_fraction(points, mean, cov, levels=(0.99,))[0.99]
+        for name, points in (
+            ("held-out", z_test),
+            ("cube", UniformCube(dim, b).sample(len(z_test), rng)),
+            ("multivariate normal", MultivariateNormal(mean, cov).sample(len(z_test), rng)),
+        )
+    }
+    return {
+        "training z-points": float(len(z_train)),
+        "z_dim": float(dim),
+        f"components non-normal (p<{alpha})": float(np.mean(summary["normality_p"] < alpha)),
+        "median |skewness|": float(np.median(np.abs(summary["skew"]))),
+        "median excess kurtosis": float(np.median(summary["kurtosis"])),
+        "mean radius <|z|>": float(r.mean()),
+        "std(|z|) / <|z|>": float(r.std(ddof=1) / r.mean()),
+        "cube b matching <|z|>": b,
+        f"pairs with |r| > {strong_r}": float(np.nanmean(off_diagonal > strong_r)),
+        "held-out inside 99% ellipsoid": inside["held-out"],
+        "cube points inside 99% ellipsoid": inside["cube"],
+        "MND points inside 99% ellipsoid": inside["multivariate normal"],
+    }

@@ -77,3 +77,11 @@ def test_validation_is_idempotent(tmp_path):
     cfg = RunConfig(dataset="folder", data_dir=str(tmp_path / ".." / tmp_path.name)).validated()
     assert cfg.data_dir == str(tmp_path.resolve())
     assert cfg.validated() == cfg
+
+
+def test_key_follows_the_image_data(monkeypatch):
+    import lib.data
+
+    before = RunConfig().validated().key()
+    monkeypatch.setattr(lib.data, "_renderer_version", lambda: "another renderer")
+    assert RunConfig().validated().key() != before

@@ -208,3 +208,19 @@ def test_cube_b_matching_radius_inverts_thin_shell_radius(dim: int) -> None:
     for b in (0.3, 1.0, 4.2):
         assert cube_b_matching_radius(thin_shell_radius(b, dim)[0], dim) == pytest.approx(b, rel=1e-12)
     assert cube_b_matching_radius(10.0, 256) == pytest.approx(10.0 * math.sqrt(3 / 256), rel=2e-3)
+
+
+def test_matched_generators_reproduce_the_data_mean_radius():
+    from lib.generators import matched_generators
+
+    rng = np.random.default_rng(11)
+    dim, n = 64, 4000
+    z = rng.normal(0.5, 2.0, size=(n, dim)) @ np.diag(np.linspace(0.2, 1.5, dim))
+    target = np.linalg.norm(z, axis=1).mean()
+    gens = matched_generators(z)
+    assert [g.kind for g in gens] == ["uniform cube", "uniform ball", "isotropic normal",
+                                      "independent normals", "multivariate normal"]
+    for gen in gens[:3]:
+        r = np.linalg.norm(gen.sample(n, rng), axis=1)
+        # matched in expectation: within 4 standard errors of the sample mean radius
+        assert abs(r.mean() - target) < 4 * r.std(ddof=1) / np.sqrt(n) + 1e-3 * target, gen.name

@@ -399,3 +399,24 @@ def test_plot_coordinate_planes(small_cloud: np.ndarray) -> None:
     fig = plot_coordinate_planes(small_cloud, [(0, 1)], level=0.9)
     assert len(fig.axes) == 1 and len(fig.axes[0].patches) == 1
     plt.close(fig)
+
+
+def test_latent_overview_separates_gaussian_data_from_cube_points():
+    from lib.latent_stats import latent_overview
+
+    rng = np.random.default_rng(5)
+    dim = 16
+    a = rng.normal(size=(dim, dim)) / np.sqrt(dim)
+    cov = a @ a.T + 0.05 * np.eye(dim)
+    mean = np.full(dim, 2.0)
+    train = rng.multivariate_normal(mean, cov, size=6000)
+    test = rng.multivariate_normal(mean, cov, size=2000)
+    row = latent_overview(train, test, rng)
+    n = 2000
+    se = np.sqrt(0.99 * 0.01 / n)
+    assert abs(row["held-out inside 99% ellipsoid"] - 0.99) < 4 * se + 0.005  # + estimation error of cov
+    assert abs(row["MND points inside 99% ellipsoid"] - 0.99) < 4 * se + 0.005
+    assert row["cube points inside 99% ellipsoid"] < 0.2
+    # Gaussian components: normality rejected at 1 % for about 1 % of components (16 here: at most 3)
+    assert row["components non-normal (p<0.01)"] <= 3 / dim
+    assert row["training z-points"] == 6000 and row["z_dim"] == dim

@@ -14,9 +14,9 @@
 # %% tags=["parameters"]
 dataset = "synthfaces"  # synthfaces (default), orl, celeba or folder
 data_dir = None  # CelebA folder (holding img_align_celeba/) or an image folder
-n_images = None  # None: all images (synthfaces: 12000)
+n_images = None  # None: all images (synthfaces: 6000)
 z_dim = 256  # dimension of the latent space
-epochs = 10
+epochs = 8
 batch_size = 64
 seed = 0
 artifacts_dir = None  # None: <repo>/artifacts (or $LF_ARTIFACTS)

@@ -1,0 +1,653 @@
+"""Small-scale structure of the z-point cloud, tested against a null model (chapter 4).
+
+The first post of the blog series promised "filamental structures on small scales"; later posts
+found the bulk of the z-points to be one ellipsoid, close to a multivariate normal distribution
+(MND). This module asks whether the cloud has *small-scale* structure that an MND with the same
+mean and covariance lacks. Every statistic is computed on the data and on draws of the **null
+model** (:func:`null_model`, the MND fitted to the data) and compared (:func:`compare_with_null`):
+
+- neighbour distances (:func:`knn_distances`; faiss, exact, scales to 170,000 x 256),
+- intrinsic dimension: TwoNN (:func:`twonn_dimension`), Levina-Bickel (:func:`levina_bickel_dimension`,
+  per point :func:`local_dimension`) - filaments would show up as a low local dimension,
+- the edge lengths of the Euclidean minimum spanning tree (:func:`mst_edge_lengths`),
+- density-based clusters in the leading principal components (:func:`cluster_cloud`, HDBSCAN) and
+  what they encode (:func:`cluster_label_agreement`),
+- the far tail, per axis and radially (:func:`radial_outlier_profile`),
+- zoomed projections around dense regions (:func:`densest_point`, :func:`zoom_window`).
+
+Conventions: a point cloud is an array of shape ``(n, dim)``; statistics are computed in float64
+(neighbour *searches* in float32, see :func:`knn_distances`). Pure numpy / scipy / scikit-learn /
+pandas, with faiss-cpu used when importable.
+"""
+from __future__ import annotations
+
+import math
+import os
+from typing import Any, Callable, Sequence
+
+import numpy as np
+import pandas as pd
+from scipy import ndimage, stats
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components, minimum_spanning_tree
+from scipy.spatial.distance import pdist, squareform
+from sklearn.cluster import HDBSCAN
+from sklearn.decomposition import PCA
+from sklearn.metrics import adjusted_mutual_info_score
+from sklearn.neighbors import NearestNeighbors
+
+from lib.generators import MultivariateNormal
+
+try:  # optional: exact brute-force search with faiss is several times faster than scikit-learn
+    import faiss  # type: ignore[import-not-found]
+except ImportError:  # pragma: no cover - exercised only where faiss-cpu is not installed
+    faiss = None
+
+__all__ = [
+    "HAVE_FAISS",
+    "null_model",
+    "knn_distances",
+    "knn_search",
+    "twonn_dimension",
+    "levina_bickel_dimension",
+    "local_dimension",
+    "mst_edge_lengths",
+    "fit_pca",
+    "cluster_cloud",
+    "cluster_label_agreement",
+    "radial_outlier_profile",
+    "compare_with_null",
+    "zoom_window",
+    "densest_point",
+]
+
+#: Whether the faiss backend of :func:`knn_search` is available.
+HAVE_FAISS: bool = faiss is not None
+
+_SKLEARN_CHUNK = 4096
+_REFINE_CHUNK = 1024
+
+
+def _as_cloud(x: np.ndarray, what: str = "x") -> np.ndarray:
+    x = np.asarray(x, dtype=np.float64)
+    if x.ndim == 1:
+        x = x[np.newaxis, :]
+    if x.ndim != 2:
+        raise ValueError(f"{what} must have shape (n, dim), got {x.shape}")
+    return x
+
+
+# --------------------------------------------------------------------------------------------
+# Null model
+# --------------------------------------------------------------------------------------------
+
+def null_model(z: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
+    """``n`` points (float32) from the multivariate normal fitted to ``z``. Introduced in chapter 4.
+
+    Same mean and full sample covariance as ``z`` (:meth:`lib.generators.MultivariateNormal.fit`):
+    the null hypothesis "the z-points are one Gaussian ellipsoid without any smaller structure".
+    Note that the fitted covariance carries sampling noise: for ``n`` not much larger than ``dim``
+    its eigenvalue spectrum is broader than the true one (Marchenko-Pastur), which shifts
+    neighbour-distance statistics of the null a little - compare like with like (null draws of
+    ``len(z)`` points, as :func:`compare_with_null` does).
+    """
+    return MultivariateNormal.fit(z, name="null model (fitted MND)").sample(n, rng)
+
+
+# --------------------------------------------------------------------------------------------
+# Nearest neighbours
+# --------------------------------------------------------------------------------------------
+
+def _usable_cores() -> int:
+    """Cores this process may run on (the affinity mask, e.g. of a container), else ``os.cpu_count()``."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def _search_faiss(queries: np.ndarray, reference: np.ndarray, n_neighbors: int) -> np.ndarray:
+    faiss.omp_set_num_threads(_usable_cores())
+    index = faiss.IndexFlatL2(reference.shape[1])
+    index.add(np.ascontiguousarray(reference, dtype=np.float32))
+    _, indices = index.search(np.ascontiguousarray(queries, dtype=np.float32), n_neighbors)
+    return indices.astype(np.int64, copy=False)
+
+
+def _search_sklearn(queries: np.ndarray, reference: np.ndarray, n_neighbors: int) -> np.ndarray:
+    index = NearestNeighbors(n_neighbors=n_neighbors, algorithm="brute", metric="euclidean")
+    index.fit(np.asarray(reference, dtype=np.float32))
+    out = np.empty((queries.shape[0], n_neighbors), dtype=np.int64)
+    for start in range(0, queries.shape[0], _SKLEARN_CHUNK):
+        chunk = np.asarray(queries[start:start + _SKLEARN_CHUNK], dtype=np.float32)
+        out[start:start + _SKLEARN_CHUNK] = index.kneighbors(chunk, return_distance=False)
+    return out
+
+
+def knn_search(x: np.ndarray, k: int = 20, reference: np.ndarray | None = None,
+               backend: str = "auto") -> tuple[np.ndarray, np.ndarray]:
+    """Distances and indices of the ``k`` nearest neighbours of each row of ``x``. Introduced in chapter 4.
+
+    Exact brute-force search. ``reference=None`` searches ``x`` itself and excludes each point from
+    its own neighbours (by index, so duplicate points still count as neighbours at distance 0).
+    ``backend``: ``"faiss"`` (``IndexFlatL2``, all usable cores via ``faiss.omp_set_num_threads``),
+    ``"sklearn"`` (brute-force ``NearestNeighbors`` in chunks), or ``"auto"`` (faiss if importable).
+
+    Both backends *search* in float32 on mean-centred coordinates (centring makes the float32
+    expansion ``|a|^2 + |b|^2 - 2 a.b`` accurate for close pairs); the distances of the found
+    neighbours are then recomputed exactly in float64 and each row re-sorted, so both backends
+    return the same distances up to float64 round-off (neighbours may differ only in exact or
+    float32-level ties). Returns ``(distances, indices)``, float64 and int64 arrays of shape
+    ``(n, k)``, sorted by increasing distance.
+    """
+    x = _as_cloud(x, "x")
+    self_search = reference is None
+    ref = x if self_search else _as_cloud(reference, "reference")
+    if x.shape[1] != ref.shape[1]:
+        raise ValueError(f"dimension mismatch: x has {x.shape[1]}, reference {ref.shape[1]}")
+    k = int(k)
+    n_neighbors = k + int(self_search)
+    if k < 1 or n_neighbors > ref.shape[0]:
+        raise ValueError(f"k={k} neighbours requested but the reference has {ref.shape[0]} points"
+                         + (" (the point itself excluded)" if self_search else ""))
+    if backend == "auto":
+        backend = "faiss" if HAVE_FAISS else "sklearn"
+    if backend == "faiss" and not HAVE_FAISS:
+        raise ImportError("faiss is not installed; use backend='sklearn'")
+    if backend not in ("faiss", "sklearn"):
+        raise ValueError(f"unknown backend {backend!r}; use 'auto', 'faiss' or 'sklearn'")
+    centre = ref.mean(axis=0)
+    ref32 = (ref - centre).astype(np.float32)
+    x32 = ref32 if self_search else (x - centre).astype(np.float32)
+    search = _search_faiss if backend == "faiss" else _search_sklearn
+    indices = search(x32, ref32, n_neighbors)
+    if self_search:
+        rows = np.arange(x.shape[0])[:, np.newaxis]
+        is_self = indices == rows
+        # drop the point itself; if ties pushed it out of the list, drop the last neighbour instead
+        missing = ~is_self.any(axis=1)
+        is_self[missing, -1] = True
+        indices = indices[~is_self].reshape(x.shape[0], k)
+    indices = np.where(indices < 0, 0, indices)  # faiss marks "not found" with -1 (cannot happen here)
+    distances = np.empty((x.shape[0], k))
+    for start in range(0, x.shape[0], _REFINE_CHUNK):
+        stop = min(start + _REFINE_CHUNK, x.shape[0])
+        diff = ref[indices[start:stop]] - x[start:stop, np.newaxis, :]
+        distances[start:stop] = np.sqrt(np.einsum("ijk,ijk->ij", diff, diff))
+    order = np.argsort(distances, axis=1, kind="stable")
+    return np.take_along_axis(distances, order, axis=1), np.take_along_axis(indices, order, axis=1)
+
+
+def knn_distances(x: np.ndarray, k: int = 20, reference: np.ndarray | None = None,
+                  backend: str = "auto") -> np.ndarray:
+    """Euclidean distances to the ``k`` nearest neighbours, shape ``(n, k)``. Introduced in chapter 4.
+
+    Column ``j`` holds the distance to the ``(j+1)``-th neighbour. ``reference=None``: neighbours
+    within ``x``, the point itself excluded. Exact search with faiss-cpu (``IndexFlatL2``) or, if
+    faiss is not importable, scikit-learn - see :func:`knn_search`. 170,000 x 256 float32 points with
+    ``k=20`` take a few minutes on two cores (``benchmarks/bench_knn.py``).
+    """
+    return knn_search(x, k, reference, backend)[0]
+
+
+def _knn_matrix(x: np.ndarray | None, knn: np.ndarray | None, k_needed: int) -> np.ndarray:
+    if knn is None:
+        if x is None:
+            raise ValueError("give the points x or precomputed knn distances")
+        knn = knn_distances(x, k_needed)
+    knn = np.asarray(knn, dtype=np.float64)
+    if knn.ndim != 2 or knn.shape[1] < k_needed:
+        raise ValueError(f"need knn distances of shape (n, >= {k_needed}), got {knn.shape}")
+    return knn[:, :k_needed]
+
+
+# --------------------------------------------------------------------------------------------
+# Intrinsic dimension
+# --------------------------------------------------------------------------------------------
+
+def twonn_dimension(x: np.ndarray | None, knn: np.ndarray | None = None, method: str = "mle",
+                    discard_fraction: float = 0.1) -> float:
+    """Intrinsic dimension by TwoNN (Facco, d'Errico, Rodriguez & Laio 2017). Introduced in chapter 4.
+
+    For each point ``mu = r2 / r1``, the ratio of its second to first neighbour distance. If the
+    density is locally constant on a ``d``-dimensional manifold, ``mu`` is Pareto distributed,
+    ``P(mu > m) = m^-d``, whatever the density's value.
+
+    ``method="mle"`` (default): the maximum-likelihood estimate with the unbiased normalisation,
+    ``d = (n - 1) / sum(log mu)`` (``log mu`` is exponential with rate ``d``; ``E[d_hat] = d``).
+    ``method="fit"``: Facco et al.'s recipe - a straight line through the origin fitted to
+    ``-log(1 - F(mu))`` against ``log mu`` (``F`` the empirical CDF), after discarding the largest
+    ``discard_fraction`` of ``mu`` (the tail is most affected by density variations).
+
+    ``x`` may be ``None`` if ``knn`` (distances of shape ``(n, >= 2)``, e.g. from
+    :func:`knn_distances`) is given. Points with ``r1 == 0`` (duplicates) are ignored.
+    """
+    knn = _knn_matrix(x, knn, 2)
+    r1, r2 = knn[:, 0], knn[:, 1]
+    keep = (r1 > 0) & np.isfinite(r2)
+    log_mu = np.log(r2[keep] / r1[keep])
+    n = log_mu.size
+    if n < 3:
+        raise ValueError("need at least 3 points with distinct nearest neighbours")
+    if method == "mle":
+        total = float(log_mu.sum())
+        return math.inf if total == 0 else (n - 1) / total
+    if method == "fit":
+        log_mu = np.sort(log_mu)
+        keep_n = max(2, int(math.floor(n * (1.0 - discard_fraction))))
+        cdf = np.arange(1, n + 1) / n
+        xs, ys = log_mu[:keep_n], -np.log1p(-cdf[:keep_n])
+        return float(np.dot(xs, ys) / np.dot(xs, xs))
+    raise ValueError(f"unknown method {method!r}; use 'mle' or 'fit'")
+
+
+def _k_range(k: int | Sequence[int]) -> tuple[int, int]:
+    if np.isscalar(k):
+        k1 = k2 = int(k)  # type: ignore[arg-type]
+    else:
+        k1, k2 = (int(v) for v in k)  # type: ignore[union-attr]
+    if not 2 <= k1 <= k2:
+        raise ValueError(f"need 2 <= k1 <= k2, got k={k}")
+    return k1, k2
+
+
+def _mean_log_ratios(knn: np.ndarray, k: int) -> np.ndarray:
+    """Per point ``1/(k-1) * sum_{j<k} log(T_k / T_j)`` (``T_j`` the j-th neighbour distance)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        logs = np.log(knn[:, :k])
+        return logs[:, k - 1] - logs[:, :k - 1].mean(axis=1)
+
+
+def levina_bickel_dimension(x: np.ndarray | None, k: int | Sequence[int] = (10, 20),
+                            knn: np.ndarray | None = None) -> float:
+    """Global maximum-likelihood intrinsic dimension (Levina & Bickel 2004). Introduced in chapter 4.
+
+    For point ``i`` and neighbour count ``k`` let ``a_k(i) = 1/(k-1) sum_{j=1}^{k-1} log(T_k(i)/T_j(i))``
+    (``T_j`` the distance to the ``j``-th neighbour); Levina-Bickel's local estimate is ``1/a_k(i)``.
+    Following MacKay & Ghahramani's comment (2005) the *inverse* is averaged over the points,
+    ``m_k = 1 / mean_i a_k(i)`` - for a locally uniform density ``a_k`` is a mean of ``k-1``
+    exponentials with mean ``1/d``, so this is unbiased in ``1/d``, while averaging ``1/a_k``
+    is biased upwards. The result is the mean of ``m_k`` over ``k = k1 .. k2`` (``k=(k1, k2)``,
+    inclusive; an int is one ``k``). ``knn`` are precomputed distances of shape ``(n, >= k2)``.
+    Points with a zero distance among their neighbours (duplicates) are ignored.
+    """
+    k1, k2 = _k_range(k)
+    knn = _knn_matrix(x, knn, k2)
+    estimates = []
+    for kk in range(k1, k2 + 1):
+        a = _mean_log_ratios(knn, kk)
+        a = a[np.isfinite(a)]
+        if not a.size:
+            raise ValueError("no point with distinct, non-zero neighbour distances")
+        mean_a = float(a.mean())
+        estimates.append(math.inf if mean_a == 0 else 1.0 / mean_a)
+    return float(np.mean(estimates))
+
+
+def local_dimension(x: np.ndarray | None, k: int = 20, knn: np.ndarray | None = None) -> np.ndarray:
+    """Per-point Levina-Bickel dimension estimate, shape ``(n,)``. Introduced in chapter 4.
+
+    ``(k-2) / sum_{j=1}^{k-1} log(T_k/T_j)`` - the Levina-Bickel local MLE with the ``k-2``
+    normalisation that makes it unbiased for a locally uniform density (it is the inverse of a
+    Gamma variable). Its relative spread is about ``1/sqrt(k-3)`` even for perfectly uniform
+    points, so compare *distributions* (data against null), not single values. ``nan`` where a
+    neighbour distance is zero.
+    """
+    k = int(k)
+    if k < 3:
+        raise ValueError(f"need k >= 3, got {k}")
+    knn = _knn_matrix(x, knn, k)
+    a = _mean_log_ratios(knn, k) * (k - 1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = (k - 2) / a
+    out[~np.isfinite(out)] = np.nan
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Minimum spanning tree
+# --------------------------------------------------------------------------------------------
+
+def _mst_from_edges(n: int, rows: np.ndarray, cols: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    # csgraph treats stored zeros as missing edges: give duplicate points a tiny positive weight
+    tiny = np.finfo(np.float64).tiny
+    w = np.where(weights > 0, weights, tiny)
+    graph = coo_matrix((w, (rows, cols)), shape=(n, n)).tocsr()
+    graph = graph.maximum(graph.T)  # symmetric (both directions have the same length anyway)
+    tree = minimum_spanning_tree(graph)
+    edges = tree.data.copy()
+    edges[edges <= tiny] = 0.0
+    return np.sort(edges)
+
+
+def _dense_mst(x: np.ndarray) -> np.ndarray:
+    n = x.shape[0]
+    dist = squareform(pdist(x))
+    iu = np.triu_indices(n, k=1)
+    return _mst_from_edges(n, iu[0], iu[1], dist[iu])
+
+
+def mst_edge_lengths(x: np.ndarray, k: int = 15, dense_max: int = 3000, backend: str = "auto",
+                     return_info: bool = False) -> np.ndarray | tuple[np.ndarray, dict[str, Any]]:
+    """Edge lengths of the Euclidean minimum spanning tree (EMST), sorted, ``n - 1`` values.
+
+    Introduced in chapter 4. For ``n <= dense_max`` the exact EMST of the complete distance graph
+    is computed. For larger clouds the MST is computed on the symmetrised ``k``-nearest-neighbour
+    graph (:func:`knn_search`, ``O(n k)`` edges), which scales to 170,000 points.
+
+    How exact is the kNN-graph MST? It equals the EMST exactly when every EMST edge joins a point
+    to one of its ``k`` nearest neighbours (or vice versa). That is the case for nearly all edges
+    of a cloud without gaps - but it is *not* guaranteed merely because the kNN graph is connected
+    (two dense groups can be linked in the graph only through a long detour via a sparse point,
+    while their shortest bridge is in nobody's neighbour list). In any case the kNN-graph tree is a
+    spanning tree of a subgraph, so its ``i``-th shortest edge is never shorter than the EMST's
+    ``i``-th shortest edge: it can only overestimate the long tail. If the kNN graph is
+    disconnected, components are joined Borůvka-style: for each component the shortest edge to any
+    point outside it is found by an exact search and added, until the graph is connected.
+
+    ``return_info=True`` also returns ``{"method", "k", "knn_components", "bridge_edges"}``:
+    ``"dense"`` or ``"knn"``, the number of connected components of the kNN graph before
+    bridging (1 = no bridge needed) and the number of bridge edges added.
+    """
+    x = _as_cloud(x, "x")
+    n = x.shape[0]
+    info: dict[str, Any] = {"method": "dense", "k": None, "knn_components": 1, "bridge_edges": 0}
+    if n < 2:
+        edges = np.empty(0)
+    elif n <= dense_max:
+        edges = _dense_mst(x)
+    else:
+        k = min(int(k), n - 1)
+        dist, idx = knn_search(x, k, backend=backend)
+        rows = np.repeat(np.arange(n), k)
+        cols, weights = idx.ravel(), dist.ravel()
+        graph = coo_matrix((np.ones_like(weights), (rows, cols)), shape=(n, n))
+        n_comp, comp = connected_components(graph, directed=False)
+        info.update(method="knn", k=k, knn_components=int(n_comp))
+        extra_r: list[int] = []
+        extra_c: list[int] = []
+        extra_w: list[float] = []
+        while n_comp > 1:
+            # Borůvka step: the shortest edge from each component to the rest of the cloud
+            for c in range(n_comp):
+                inside = np.flatnonzero(comp == c)
+                outside = np.flatnonzero(comp != c)
+                d_out, i_out = knn_search(x[inside], 1, reference=x[outside], backend=backend)
+                best = int(np.argmin(d_out[:, 0]))
+                extra_r.append(int(inside[best]))
+                extra_c.append(int(outside[i_out[best, 0]]))
+                extra_w.append(float(d_out[best, 0]))
+            graph = coo_matrix((np.ones(len(rows) + len(extra_r)),
+                                (np.concatenate([rows, extra_r]), np.concatenate([cols, extra_c]))),
+                               shape=(n, n))
+            n_comp, comp = connected_components(graph, directed=False)
+        info["bridge_edges"] = len(extra_r)
+        edges = _mst_from_edges(n, np.concatenate([rows, np.asarray(extra_r, dtype=np.int64)]),
+                                np.concatenate([cols, np.asarray(extra_c, dtype=np.int64)]),
+                                np.concatenate([weights, np.asarray(extra_w)]))
+    if edges.size != max(n - 1, 0):  # cannot happen for a connected graph; guard against surprises
+        raise RuntimeError(f"spanning tree has {edges.size} edges, expected {n - 1}")
+    return (edges, info) if return_info else edges
+
+
+# --------------------------------------------------------------------------------------------
+# Density-based clusters
+# --------------------------------------------------------------------------------------------
+
+def fit_pca(x: np.ndarray, n_pcs: int = 10) -> PCA:
+    """Principal component projection fitted to ``x`` (scikit-learn ``PCA``). Introduced in chapter 4.
+
+    Exact: eigen-decomposition of the covariance matrix when ``n >= dim`` (``O(n dim^2)``, fast
+    for 170,000 x 256), full SVD otherwise.
+    """
+    x = _as_cloud(x, "x")
+    n_pcs = int(min(n_pcs, x.shape[0], x.shape[1]))
+    solver = "covariance_eigh" if x.shape[0] >= x.shape[1] else "full"
+    return PCA(n_components=n_pcs, svd_solver=solver).fit(x)
+
+
+def cluster_cloud(x: np.ndarray, n_pcs: int = 10, min_cluster_size: int | None = None,
+                  pca: PCA | None = None, min_samples: int | None = None,
+                  allow_single_cluster: bool = False) -> tuple[np.ndarray, dict[str, Any]]:
+    """Density-based clusters (HDBSCAN) in the leading principal components. Introduced in chapter 4.
+
+    ``x`` is projected on its ``n_pcs`` leading principal components (``pca=None``: fitted on ``x``;
+    for a null draw pass the data's PCA, ``summary["pca"]``, so both are seen in the same
+    projection) and clustered with :class:`sklearn.cluster.HDBSCAN` (excess-of-mass selection).
+    Defaults: ``min_cluster_size = max(10, n // 100)`` - a cluster must hold at least 1 % of the
+    points, so random density fluctuations of a smooth cloud are not reported as clusters - and
+    ``allow_single_cluster=False``: the root of the cluster tree (the whole cloud) is never a
+    cluster, so a cloud without substructure - a single Gaussian ellipsoid, the null hypothesis -
+    comes out as **0 clusters, 100 % noise**, while two or more separated groups come out as
+    clusters. (With ``allow_single_cluster=True`` scikit-learn labels only the densest
+    ``~min_cluster_size`` points of a unimodal cloud as "the" cluster and the rest as noise, which
+    is hard to read.)
+
+    Returns ``(labels, summary)``: labels per point, ``-1`` = noise, and a dict with
+    ``n_clusters``, ``sizes`` (descending list), ``noise_share``, ``n_points``, ``n_pcs``,
+    ``explained_variance`` (share of the total variance in the projection), ``min_cluster_size``
+    and the fitted ``pca``.
+    """
+    x = _as_cloud(x, "x")
+    n = x.shape[0]
+    if pca is None:
+        pca = fit_pca(x, n_pcs)
+    scores = pca.transform(x)
+    if min_cluster_size is None:
+        min_cluster_size = max(10, n // 100)
+    min_cluster_size = int(min(max(2, min_cluster_size), n))
+    clusterer = HDBSCAN(min_cluster_size=min_cluster_size, min_samples=min_samples,
+                        allow_single_cluster=allow_single_cluster, copy=True)
+    labels = clusterer.fit_predict(scores)
+    clustered = labels[labels >= 0]
+    sizes = sorted(np.bincount(clustered).tolist(), reverse=True) if clustered.size else []
+    sizes = [s for s in sizes if s > 0]
+    summary: dict[str, Any] = {
+        "n_clusters": len(sizes),
+        "sizes": sizes,
+        "noise_share": float(np.mean(labels < 0)) if n else math.nan,
+        "n_points": n,
+        "n_pcs": int(pca.n_components_),
+        "explained_variance": float(np.sum(pca.explained_variance_ratio_)),
+        "min_cluster_size": min_cluster_size,
+        "pca": pca,
+    }
+    return labels, summary
+
+
+def cluster_label_agreement(labels_clusters: np.ndarray, labels_truth: np.ndarray) -> float:
+    """Adjusted mutual information between cluster labels and known labels. Introduced in chapter 4.
+
+    Asks what clusters encode (synthfaces factors such as glasses, beard or hair style; ORL
+    identities): 1 = the clusters are exactly the classes, about 0 = unrelated (AMI is corrected
+    for chance, so random labels give ~0 whatever the numbers of clusters and classes). Noise points
+    (cluster label ``-1``) are *ignored*: the score says how well the clusters that were found
+    separate the classes, not how many points were clustered - report the noise share alongside.
+    ``nan`` if fewer than two points are clustered.
+    """
+    labels_clusters = np.asarray(labels_clusters)
+    labels_truth = np.asarray(labels_truth)
+    if labels_clusters.shape != labels_truth.shape or labels_clusters.ndim != 1:
+        raise ValueError("label arrays must be 1-D and of equal length")
+    keep = labels_clusters >= 0
+    if keep.sum() < 2:
+        return math.nan
+    return float(adjusted_mutual_info_score(labels_truth[keep], labels_clusters[keep]))
+
+
+# --------------------------------------------------------------------------------------------
+# Tails
+# --------------------------------------------------------------------------------------------
+
+def radial_outlier_profile(z: np.ndarray, mean: np.ndarray, cov: np.ndarray,
+                           thresholds: Sequence[float] = (3.0, 4.0, 5.0, 6.0)) -> pd.DataFrame:
+    """Share of points beyond ``t`` "sigma", observed against the normal expectation. Introduced in chapter 4.
+
+    In 256 dimensions "beyond 3 sigma" needs a definition; two are used, both in the whitened
+    coordinates of ``(mean, cov)`` - the principal axes scaled to unit variance (axes with zero
+    variance are dropped; ``dim`` below is the number of remaining axes):
+
+    - ``"any axis"``: ``|whitened PCA score| > t`` on *any* axis. For the normal distribution the
+      scores are independent standard normals, so the expected share is
+      ``1 - (1 - 2 (1 - Phi(t)))^dim`` - about 50 % for ``t = 3`` in 256-D.
+    - ``"Mahalanobis"``: the Mahalanobis distance ``d_M`` (whitened radius), chi-distributed with
+      ``dim`` degrees of freedom, beyond the radius ``r_t`` that is exceeded with the *same*
+      probability ``2 (1 - Phi(t))`` as ``|N(0,1)| > t``: ``r_t = chi.ppf(1 - 2 (1 - Phi(t)), dim)``.
+      So "3 sigma" keeps its familiar 0.27 % meaning, radially.
+
+    One row per criterion and threshold: ``criterion``, ``threshold`` (t), ``cutoff`` (t or
+    ``r_t``), ``n``, ``count``, ``observed`` share, ``expected`` share, ``se`` (binomial standard
+    error ``sqrt(p (1-p) / n)`` of the expected share), ``z`` = (observed - expected) / se and
+    ``ratio`` = observed / expected.
+    """
+    z = _as_cloud(z, "z")
+    mean = np.asarray(mean, dtype=np.float64)
+    cov = np.asarray(cov, dtype=np.float64)
+    dim_full = z.shape[1]
+    if mean.shape != (dim_full,) or cov.shape != (dim_full, dim_full):
+        raise ValueError("mean/cov do not match the dimension of z")
+    eigval, eigvec = np.linalg.eigh(0.5 * (cov + cov.T))
+    keep = eigval > 1e-12 * max(float(eigval.max(initial=0.0)), np.finfo(float).tiny)
+    eigval, eigvec = eigval[keep], eigvec[:, keep]
+    dim = int(eigval.size)
+    if dim == 0:
+        raise ValueError("covariance has no positive eigenvalue")
+    n = z.shape[0]
+    max_abs = np.empty(n)
+    d2 = np.empty(n)
+    for start in range(0, n, 16384):
+        scores = ((z[start:start + 16384] - mean) @ eigvec) / np.sqrt(eigval)
+        max_abs[start:start + 16384] = np.abs(scores).max(axis=1)
+        d2[start:start + 16384] = np.einsum("ij,ij->i", scores, scores)
+    d_m = np.sqrt(d2)
+    rows = []
+    for t in thresholds:
+        t = float(t)
+        p_axis = 2.0 * stats.norm.sf(t)
+        expected_any = -math.expm1(dim * math.log1p(-p_axis))
+        r_t = float(stats.chi.isf(p_axis, dim))
+        for criterion, cutoff, values, expected in (("any axis", t, max_abs, expected_any),
+                                                    ("Mahalanobis", r_t, d_m, p_axis)):
+            count = int(np.count_nonzero(values > cutoff))
+            observed = count / n if n else math.nan
+            se = math.sqrt(expected * (1.0 - expected) / n) if n else math.nan
+            rows.append({
+                "criterion": criterion, "threshold": t, "cutoff": cutoff, "n": n, "count": count,
+                "observed": observed, "expected": expected, "se": se,
+                "z": (observed - expected) / se if se > 0 else math.nan,
+                "ratio": observed / expected if expected > 0 else math.nan,
+            })
+    return pd.DataFrame(rows)
+
+
+# --------------------------------------------------------------------------------------------
+# Data against null
+# --------------------------------------------------------------------------------------------
+
+def compare_with_null(z: np.ndarray, statistic_fn: Callable[[np.ndarray], float | np.ndarray],
+                      n_null_draws: int = 5, rng: np.random.Generator | None = None,
+                      bias_correction: bool = False) -> dict[str, Any]:
+    """A statistic on the data and on draws of the null model. Introduced in chapter 4.
+
+    The multivariate normal is fitted to ``z`` once (:func:`null_model`); ``n_null_draws`` samples
+    of ``len(z)`` points each are drawn and ``statistic_fn`` (returning a float or a 1-D array,
+    treated elementwise) is evaluated on ``z`` and on each draw. Returns a dict with ``data``, the
+    ``null`` values (one row per draw), ``null_mean``, ``null_std`` (ddof=1) and ``z_score`` =
+    ``(data - null_mean) / null_std``, the effect size in units of the null's draw-to-draw spread.
+    With few draws the z-score is itself noisy (with 5 draws ``|z| > 4`` happens by chance about
+    2 % of the time: ``z * sqrt(5/6)`` is t-distributed with 4 degrees of freedom).
+
+    **Bias of the fitted null.** The null's covariance is the *sample* covariance of ``z``, whose
+    eigenvalue spectrum is broader than the true one when ``len(z)`` is not much larger than
+    ``dim`` (Marchenko-Pastur). Neighbour statistics are sensitive to this: for a *Gaussian*
+    sample of 2,000 points in 256-D, the mean 1-NN distance of the fitted null is about 0.8 %
+    smaller than the sample's own, a spurious ``z_score`` of 4-8 (0.15 % at 20,000 points; it
+    falls like ``dim / n`` while the null's spread falls like ``1 / sqrt(n)``).
+    ``bias_correction=True`` removes this to first order with a parametric double bootstrap:
+    each null draw ``z*`` gets its own fitted MND and a second-level draw ``z**``; the mean of
+    ``T(z**) - T(z*)`` estimates the shift ``delta`` that fitting causes, and the expectation of
+    ``T`` for the data under the null hypothesis is ``null_mean - delta``. It adds the keys
+    ``bias`` (``delta``), ``bias_se``, ``null_mean_corrected`` and ``z_score_corrected`` =
+    ``(data - null_mean_corrected) / sqrt(null_std^2 + bias_se^2)``, and doubles the cost.
+    """
+    n_null_draws = int(n_null_draws)
+    if n_null_draws < 2:
+        raise ValueError("need at least 2 null draws for a spread")
+    rng = np.random.default_rng() if rng is None else rng
+    z = np.asarray(z)
+    generator = MultivariateNormal.fit(z, name="null model (fitted MND)")
+    data_value = np.asarray(statistic_fn(z), dtype=np.float64)
+    null_values, second_values = [], []
+    for _ in range(n_null_draws):
+        draw = generator.sample(len(z), rng)
+        null_values.append(np.asarray(statistic_fn(draw), dtype=np.float64))
+        if bias_correction:
+            second = MultivariateNormal.fit(draw).sample(len(z), rng)
+            second_values.append(np.asarray(statistic_fn(second), dtype=np.float64))
+    null = np.stack(null_values)
+    null_mean = null.mean(axis=0)
+    null_std = null.std(axis=0, ddof=1)
+
+    def _out(a: np.ndarray) -> float | np.ndarray:
+        return float(a) if np.ndim(a) == 0 else a
+
+    with np.errstate(divide="ignore", invalid="ignore"):
+        result: dict[str, Any] = {
+            "data": _out(data_value),
+            "null": null,
+            "null_mean": _out(null_mean),
+            "null_std": _out(null_std),
+            "z_score": _out((data_value - null_mean) / null_std),
+            "n_null_draws": n_null_draws,
+        }
+        if bias_correction:
+            shifts = np.stack(second_values) - null
+            bias = shifts.mean(axis=0)
+            bias_se = shifts.std(axis=0, ddof=1) / math.sqrt(n_null_draws)
+            corrected = null_mean - bias
+            result.update(
+                bias=_out(bias), bias_se=_out(bias_se), null_mean_corrected=_out(corrected),
+                z_score_corrected=_out((data_value - corrected) / np.sqrt(null_std**2 + bias_se**2)),
+            )
+    return result
+
+
+# --------------------------------------------------------------------------------------------
+# Zoomed projections
+# --------------------------------------------------------------------------------------------
+
+def zoom_window(scores2d: np.ndarray, centre: Sequence[float], half_width: float) -> np.ndarray:
+    """Boolean mask of the points inside the square ``centre +- half_width``. Introduced in chapter 4.
+
+    ``scores2d`` has shape ``(n, 2)`` (e.g. the two leading principal component scores).
+    """
+    scores2d = np.asarray(scores2d, dtype=np.float64)
+    if scores2d.ndim != 2 or scores2d.shape[1] != 2:
+        raise ValueError(f"scores2d must have shape (n, 2), got {scores2d.shape}")
+    centre = np.asarray(centre, dtype=np.float64).reshape(2)
+    return np.all(np.abs(scores2d - centre) <= float(half_width), axis=1)
+
+
+def densest_point(scores2d: np.ndarray, bandwidth: float) -> np.ndarray:
+    """Centre of the densest region of a 2-D projection, shape ``(2,)``. Introduced in chapter 4.
+
+    A Gaussian kernel density estimate with standard deviation ``bandwidth`` on a grid: a 2-D
+    histogram with bins of ``bandwidth / 4`` smoothed with a Gaussian filter (``O(n)``, fine for
+    170,000 points); the centre of the highest grid cell is returned. Used to choose zoom centres
+    (:func:`zoom_window`).
+    """
+    scores2d = np.asarray(scores2d, dtype=np.float64)
+    if scores2d.ndim != 2 or scores2d.shape[1] != 2 or not len(scores2d):
+        raise ValueError(f"scores2d must have shape (n >= 1, 2), got {scores2d.shape}")
+    if not bandwidth > 0:
+        raise ValueError(f"bandwidth must be > 0, got {bandwidth}")
+    cell = bandwidth / 4.0
+    lo = scores2d.min(axis=0) - 3 * bandwidth
+    hi = scores2d.max(axis=0) + 3 * bandwidth
+    n_bins = np.minimum(np.ceil((hi - lo) / cell).astype(int), 2048)
+    hist, xedges, yedges = np.histogram2d(scores2d[:, 0], scores2d[:, 1], bins=n_bins,
+                                          range=[[lo[0], hi[0]], [lo[1], hi[1]]])
+    sigma = (bandwidth / np.diff(xedges[:2])[0], bandwidth / np.diff(yedges[:2])[0])
+    density = ndimage.gaussian_filter(hist, sigma=sigma, mode="constant")
+    i, j = np.unravel_index(int(np.argmax(density)), density.shape)
+    return np.array([0.5 * (xedges[i] + xedges[i + 1]), 0.5 * (yedges[j] + yedges[j + 1])])

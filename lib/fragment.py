@@ -1,0 +1,387 @@
+"""The latent fragment in principal-component coordinates (chapter 3).
+
+Blog parts VI-X: the encoder puts all CelebA images into one compact, coherent region of latent
+space - the *fragment* - which lies off the origin. Its principal component analysis (PCA) shows a
+shape close to a multivariate normal distribution (MND): after removing outliers beyond about
+3 sigma, a dense core of more than 80 % of the points passes univariate (Shapiro-Wilk) and
+multivariate (Henze-Zirkler) normality tests, and sampling an MND in PCA coordinates gives faces.
+
+This module provides
+
+- :class:`Fragment`: the fitted PCA of a z-point cloud (centre, principal axes, variances), with
+  conversions to and from PCA scores, whitening and Mahalanobis distances;
+- :func:`origin_position`: where the origin lies relative to the fragment;
+- :func:`normality_by_component`: per principal component Shapiro-Wilk p-value, skew and kurtosis;
+- :func:`core_mask`, :func:`core_mask_mahalanobis` and :func:`core_normality`: the "dense core"
+  after removing outliers, and its normality tests.
+
+Conventions as in :mod:`lib.latent_stats`: point clouds have shape ``(n, dim)``; statistics are
+computed in float64. ``pingouin`` (Henze-Zirkler test) is imported only where it is needed.
+"""
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import special, stats
+
+__all__ = [
+    "Fragment",
+    "origin_position",
+    "normality_by_component",
+    "core_mask",
+    "core_mask_mahalanobis",
+    "core_expected_share",
+    "core_normality",
+]
+
+#: Principal axes whose variance is below this fraction of the largest variance count as degenerate:
+#: their standard deviation is floored at ``sqrt(_REL_VAR_FLOOR) * sigma_1`` when whitening.
+_REL_VAR_FLOOR = 1e-12
+
+
+def _as_cloud(z: np.ndarray, what: str = "z") -> np.ndarray:
+    z = np.asarray(z, dtype=np.float64)
+    if z.ndim == 1:
+        z = z[np.newaxis, :]
+    if z.ndim != 2:
+        raise ValueError(f"{what} must have shape (n, dim), got {z.shape}")
+    return z
+
+
+def _default_rng(rng: np.random.Generator | None) -> np.random.Generator:
+    return np.random.default_rng(0) if rng is None else rng
+
+
+def _subsample_rows(n: int, max_n: int | None, rng: np.random.Generator) -> np.ndarray:
+    if max_n is None or n <= max_n:
+        return np.arange(n)
+    return np.sort(rng.choice(n, int(max_n), replace=False))
+
+
+@dataclass
+class Fragment:
+    """Principal component analysis of a cloud of z-points. Introduced in chapter 3.
+
+    Attributes
+    ----------
+    mean : (dim,)
+        Centre of the cloud (sample mean).
+    components : (dim, dim)
+        Principal axes as *rows*, orthonormal, ordered by decreasing variance. The sign of each axis
+        is fixed so that its largest-magnitude entry is positive (reproducible plots).
+    variances : (dim,)
+        Variance of the scores along each axis (eigenvalues of the sample covariance, ddof=1),
+        descending, clipped at 0.
+    explained_ratio : (dim,)
+        ``variances / variances.sum()``.
+    n_points : int
+        Number of z-points the PCA was fitted on.
+
+    Scores are ``(z - mean) @ components.T``; the whitened scores divide them by ``sqrt(variances)``,
+    so that a normal cloud becomes a standard normal one and the Mahalanobis distance is the
+    Euclidean norm of the whitened scores.
+    """
+
+    mean: np.ndarray
+    components: np.ndarray
+    variances: np.ndarray
+    explained_ratio: np.ndarray
+    n_points: int = 0
+
+    # ------------------------------------------------------------------ construction
+    @classmethod
+    def fit(cls, z: np.ndarray) -> "Fragment":
+        """PCA of the z-points ``z`` via ``numpy.linalg.eigh`` of the sample covariance (ddof=1).
+
+        Eigenvalues are sorted in decreasing order and clipped at 0 (round-off can make the smallest
+        ones slightly negative).
+        """
+        z = _as_cloud(z)
+        n, dim = z.shape
+        if n < 2:
+            raise ValueError(f"need at least 2 z-points, got {n}")
+        mean = z.mean(axis=0)
+        cov = np.cov(z, rowvar=False).reshape(dim, dim)
+        eigval, eigvec = np.linalg.eigh(0.5 * (cov + cov.T))
+        order = np.argsort(eigval)[::-1]
+        variances = np.clip(eigval[order], 0.0, None)
+        components = eigvec[:, order].T.copy()
+        # deterministic sign: largest-magnitude entry of every axis positive
+        pivots = np.argmax(np.abs(components), axis=1)
+        signs = np.sign(components[np.arange(dim), pivots])
+        signs[signs == 0] = 1.0
+        components *= signs[:, np.newaxis]
+        total = variances.sum()
+        explained = variances / total if total > 0 else np.full(dim, 1.0 / dim)
+        return cls(mean=mean, components=components, variances=variances, explained_ratio=explained,
+                   n_points=int(n))
+
+    # ------------------------------------------------------------------ properties
+    @property
+    def dim(self) -> int:
+        """Dimension of the latent space."""
+        return int(self.mean.shape[0])
+
+    @property
+    def sigmas(self) -> np.ndarray:
+        """Standard deviation along each principal axis, ``sqrt(variances)``."""
+        return np.sqrt(self.variances)
+
+    @property
+    def cov(self) -> np.ndarray:
+        """The covariance matrix ``components.T @ diag(variances) @ components``."""
+        return (self.components.T * self.variances) @ self.components
+
+    def _whitening_sigmas(self) -> np.ndarray:
+        sigmas = self.sigmas
+        floor = math.sqrt(_REL_VAR_FLOOR) * float(sigmas.max(initial=0.0))
+        return np.maximum(sigmas, floor if floor > 0 else 1.0)
+
+    # ------------------------------------------------------------------ transformations
+    def to_pca(self, z: np.ndarray, n_components: int | None = None) -> np.ndarray:
+        """PCA scores ``(z - mean) @ components.T``, shape ``(n, dim)`` or ``(n, n_components)``."""
+        z = _as_cloud(z)
+        axes = self.components if n_components is None else self.components[:int(n_components)]
+        return (z - self.mean) @ axes.T
+
+    def from_pca(self, scores: np.ndarray) -> np.ndarray:
+        """Back from scores to z-points: ``mean + scores @ components[:k]`` for ``k`` score columns.
+
+        Fewer than ``dim`` columns mean the remaining scores are 0 (a point in the span of the
+        leading axes).
+        """
+        scores = _as_cloud(scores, "scores")
+        k = scores.shape[1]
+        if k > self.dim:
+            raise ValueError(f"scores have {k} columns, more than dim={self.dim}")
+        return self.mean + scores @ self.components[:k]
+
+    def whiten(self, z: np.ndarray, n_components: int | None = None) -> np.ndarray:
+        """Whitened scores: PCA scores divided by the standard deviation of their axis.
+
+        Degenerate axes (variance below 1e-12 of the largest) are divided by the floored standard
+        deviation ``1e-6 * sigma_1`` instead of 0.
+        """
+        k = self.dim if n_components is None else int(n_components)
+        return self.to_pca(z, k) / self._whitening_sigmas()[:k]
+
+    def unwhiten(self, white: np.ndarray) -> np.ndarray:
+        """Inverse of :meth:`whiten`: whitened scores (leading ``k`` columns) -> z-points."""
+        white = _as_cloud(white, "white")
+        return self.from_pca(white * self.sigmas[:white.shape[1]])
+
+    def mahalanobis(self, z: np.ndarray, squared: bool = False) -> np.ndarray:
+        """Mahalanobis distances of the rows of ``z`` from the centre (norm of the whitened scores)."""
+        white = self.whiten(z)
+        d2 = np.einsum("ij,ij->i", white, white)
+        return d2 if squared else np.sqrt(d2)
+
+    # ------------------------------------------------------------------ summaries
+    def n_components_for(self, fraction: float) -> int:
+        """Smallest number ``k`` of leading axes that explain at least ``fraction`` of the variance."""
+        fraction = float(fraction)
+        if not 0.0 < fraction <= 1.0:
+            raise ValueError(f"fraction must be in (0, 1], got {fraction}")
+        cumulative = np.cumsum(self.explained_ratio)
+        k = int(np.searchsorted(cumulative, fraction * (1.0 - 1e-12), side="left")) + 1
+        return min(k, self.dim)
+
+    def centre_distance_sigma(self) -> float:
+        """Mahalanobis distance of the origin from the centre: how many "sigmas" the origin lies off.
+
+        For a normal cloud, ``d^2`` of its own points is chi-square distributed with ``dim`` degrees of
+        freedom (typical value ``sqrt(dim)``), so compare the result with ``sqrt(dim)``, not with 1.
+        """
+        return float(self.mahalanobis(np.zeros(self.dim))[0])
+
+
+# --------------------------------------------------------------------------------------------
+# Where is the origin?
+# --------------------------------------------------------------------------------------------
+
+def origin_position(fragment: Fragment, z: np.ndarray) -> dict[str, float]:
+    """Position of the origin of latent space relative to the fragment fitted to ``z``.
+
+    Introduced in chapter 3. Keys:
+
+    - ``"origin_mahalanobis"``: Mahalanobis distance of the origin from the centre,
+    - ``"share_closer_than_origin"``: share of the points ``z`` whose Mahalanobis distance from the
+      centre is smaller than the origin's (1 means the origin lies outside the whole cloud),
+    - ``"share_closer_mnd"``: the same share for an exact MND, ``chi2.cdf(d0^2, dim)``,
+    - ``"median_point_mahalanobis"``: median Mahalanobis distance of the points themselves,
+    - ``"origin_euclidean"``: Euclidean distance ``|mean|`` of the centre from the origin,
+    - ``"mean_radius_about_centre"``: mean Euclidean distance ``<|z - mean|>`` of the points from the
+      centre (the size of the cloud),
+    - ``"origin_radius_ratio"``: ``origin_euclidean / mean_radius_about_centre``.
+    """
+    z = _as_cloud(z)
+    if z.shape[1] != fragment.dim:
+        raise ValueError(f"z has dimension {z.shape[1]}, fragment {fragment.dim}")
+    d0 = fragment.centre_distance_sigma()
+    d = fragment.mahalanobis(z)
+    euclid = float(np.linalg.norm(fragment.mean))
+    mean_radius = float(np.linalg.norm(z - fragment.mean, axis=1).mean())
+    return {
+        "origin_mahalanobis": d0,
+        "share_closer_than_origin": float(np.mean(d < d0)),
+        "share_closer_mnd": float(stats.chi2.cdf(d0**2, fragment.dim)),
+        "median_point_mahalanobis": float(np.median(d)),
+        "origin_euclidean": euclid,
+        "mean_radius_about_centre": mean_radius,
+        "origin_radius_ratio": euclid / mean_radius if mean_radius > 0 else math.inf,
+    }
+
+
+# --------------------------------------------------------------------------------------------
+# Normality of the principal components
+# --------------------------------------------------------------------------------------------
+
+def _shapiro_p(values: np.ndarray) -> float:
+    if values.size < 3 or not np.ptp(values) > 0:
+        return math.nan
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return float(stats.shapiro(values).pvalue)
+
+
+def normality_by_component(scores: np.ndarray, max_n: int = 5000,
+                           rng: np.random.Generator | None = None) -> pd.DataFrame:
+    """Per principal component: std, skewness, excess kurtosis and Shapiro-Wilk p-value.
+
+    Introduced in chapter 3. ``scores`` are PCA scores (or whitened scores), one column per axis.
+    Skewness and excess kurtosis use all points; the Shapiro-Wilk test (:func:`scipy.stats.shapiro`,
+    whose p-value is only calibrated up to 5,000 points) runs on one random subsample of at most
+    ``max_n`` rows shared by all components (``rng`` defaults to a fixed seed, so the table is
+    reproducible). Columns ``std``, ``skew``, ``kurtosis``, ``shapiro_p``, ``n_shapiro``; index
+    ``component`` (0 = largest variance). With thousands of points Shapiro-Wilk detects even small
+    deviations, so read the p-values together with skew and kurtosis.
+    """
+    scores = _as_cloud(scores, "scores")
+    n, dim = scores.shape
+    rows = _subsample_rows(n, max_n, _default_rng(rng))
+    sub = scores[rows]
+    with np.errstate(divide="ignore", invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        skew = stats.skew(scores, axis=0, bias=False) if n > 2 else np.full(dim, np.nan)
+        kurt = stats.kurtosis(scores, axis=0, fisher=True, bias=False) if n > 3 else np.full(dim, np.nan)
+    p_values = np.array([_shapiro_p(sub[:, j]) for j in range(dim)])
+    return pd.DataFrame(
+        {"std": scores.std(axis=0, ddof=1) if n > 1 else np.full(dim, np.nan), "skew": skew,
+         "kurtosis": kurt, "shapiro_p": p_values, "n_shapiro": np.full(dim, len(rows))},
+        index=pd.RangeIndex(dim, name="component"),
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# The dense core
+# --------------------------------------------------------------------------------------------
+
+def core_mask(fragment: Fragment, z: np.ndarray, sigma: float = 3.0,
+              n_components: int | None = None) -> np.ndarray:
+    """Points of the dense core: whitened score within ``+-sigma`` on *every* principal axis.
+
+    Introduced in chapter 3. This is the blog's outlier removal ("points beyond 3 sigma removed"),
+    done axis by axis in PCA coordinates: the core is the box ``|s_i| <= sigma`` aligned with the
+    principal axes (only the leading ``n_components`` axes if given). A box is not an ellipsoid: for
+    an exact MND the box keeps the share ``erf(sigma / sqrt 2) ** k`` of ``k`` axes
+    (:func:`core_expected_share`) - 0.9973 per axis, but only about 50 % for ``k = 256`` at 3 sigma.
+    :func:`core_mask_mahalanobis` is the rotation-invariant alternative.
+    """
+    white = fragment.whiten(z, n_components)
+    return np.all(np.abs(white) <= float(sigma), axis=1)
+
+
+def core_mask_mahalanobis(fragment: Fragment, z: np.ndarray, level: float = 0.99) -> np.ndarray:
+    """Points inside the level-``level`` confidence ellipsoid, ``d_M^2 <= chi2.ppf(level, dim)``.
+
+    Introduced in chapter 3. For an exact MND this keeps the share ``level`` of the points in any
+    dimension.
+    """
+    return fragment.mahalanobis(z, squared=True) <= stats.chi2.ppf(float(level), fragment.dim)
+
+
+def core_expected_share(sigma: float, n_axes: int) -> float:
+    """Share of an MND inside the per-axis box ``|s_i| <= sigma`` on ``n_axes`` axes: ``erf(sigma/√2)^n``.
+
+    Introduced in chapter 3, the reference value for :func:`core_mask`.
+    """
+    return float(special.erf(float(sigma) / math.sqrt(2.0)) ** int(n_axes))
+
+
+def core_normality(fragment: Fragment, z: np.ndarray, sigma: float = 3.0,
+                   n_components: int | None = None, max_n: int = 2000, max_n_shapiro: int = 5000,
+                   alpha: float = 0.01, rng: np.random.Generator | None = None) -> dict[str, float]:
+    """Normality tests of the dense core (:func:`core_mask` at ``sigma``), as in blog parts VII-IX.
+
+    Introduced in chapter 3. Returns a dict with
+
+    - ``"core_share"``: share of the points in the core, and ``"core_share_mnd"``, the share an exact
+      MND would keep (:func:`core_expected_share`); ``"n_core"``;
+    - ``"hz_statistic"``, ``"hz_p"``: Henze-Zirkler test (:func:`pingouin.multivariate_normality`)
+      on at most ``max_n`` random core points (its cost and memory grow like ``n^2``), in the leading
+      ``n_components`` PCA coordinates (all ``dim`` if None); ``"hz_n"``, ``"hz_dims"``. Beware of
+      high dimensions: with a few thousand points the HZ statistic saturates at 1 and the p-value at
+      about 0.5 *whatever the data* once the dimension exceeds roughly 50 (measured with pingouin
+      0.7: a uniform box is rejected at p ~ 1e-188 in 5-D with 2,000 points, still at p ~ 1e-7 in
+      40-D, not at all in 80-D or 160-D). A "passed" HZ test in 256-D therefore says nothing;
+      use ``n_components`` of about 5-20;
+    - ``"shapiro_share_rejected"``: share of *all* principal axes whose Shapiro-Wilk test on the core
+      (at most ``max_n_shapiro`` points) rejects at ``alpha``, ``"shapiro_share_rejected_leading"``
+      the same for the leading ``n_components`` axes (all if None), and
+      ``"shapiro_median_p"``.
+
+    Caveat: removing everything beyond ``sigma`` on each axis is itself a departure from
+    normality - the core of an exact MND is a *truncated* normal distribution, with lighter tails
+    (at 3 sigma the per-axis variance drops by 2.7 % and the tails beyond 3 sigma are empty). The
+    blog tested such a truncated core; the tests are then approximate: they cannot see the cut
+    tails and, with enough points, would eventually reject even an exact MND's core. The
+    Henze-Zirkler test is affine invariant, so testing in PCA coordinates equals testing the
+    original coordinates of the same subspace. ``rng`` defaults to a fixed seed.
+    """
+    try:
+        import pingouin
+    except ImportError as exc:  # pragma: no cover - depends on the environment
+        raise ImportError("core_normality needs pingouin for the Henze-Zirkler test: "
+                          "pip install pingouin==0.7.0") from exc
+    rng = _default_rng(rng)
+    z = _as_cloud(z)
+    dim = fragment.dim
+    k = dim if n_components is None else int(n_components)
+    if not 2 <= k <= dim:
+        raise ValueError(f"n_components must be between 2 and {dim}, got {k}")
+    mask = core_mask(fragment, z, sigma)
+    core_white = fragment.whiten(z[mask])
+    n_core = int(mask.sum())
+    result: dict[str, float] = {
+        "sigma": float(sigma),
+        "n_points": float(len(z)),
+        "n_core": float(n_core),
+        "core_share": float(mask.mean()) if len(z) else math.nan,
+        "core_share_mnd": core_expected_share(sigma, dim),
+    }
+    if n_core >= 3:
+        rows = _subsample_rows(n_core, max_n, rng)
+        x = core_white[rows, :k]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            hz = pingouin.multivariate_normality(x, alpha=alpha)
+        result.update({"hz_statistic": float(hz.hz), "hz_p": float(hz.pval), "hz_n": float(len(rows)),
+                       "hz_dims": float(k)})
+        table = normality_by_component(core_white, max_n=max_n_shapiro, rng=rng)
+        p = table["shapiro_p"].to_numpy()
+        finite = np.isfinite(p)
+        lead = p[:k][np.isfinite(p[:k])]
+        result.update({
+            "shapiro_share_rejected": float(np.mean(p[finite] < alpha)) if finite.any() else math.nan,
+            "shapiro_share_rejected_leading": float(np.mean(lead < alpha)) if lead.size else math.nan,
+            "shapiro_median_p": float(np.median(p[finite])) if finite.any() else math.nan,
+        })
+    else:
+        result.update({key: math.nan for key in ("hz_statistic", "hz_p", "hz_n", "hz_dims",
+                                                  "shapiro_share_rejected",
+                                                  "shapiro_share_rejected_leading", "shapiro_median_p")})
+    return result

@@ -1,0 +1,168 @@
+"""Tests of lib.quality: the chapter-1 pixel measure and the chapter-3 distribution measures.
+
+Closed forms are checked to round-off; estimates from samples within K_SIGMA standard errors
+derived from the sample size (delta method where needed); seeds are fixed.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import linalg, stats
+
+from lib.quality import (
+    frechet_distance,
+    frechet_distance_features,
+    inside_ellipsoid_share,
+    nearest_image_rmse,
+    pixel_vectors,
+    precision_recall,
+    quality_row,
+    quality_table,
+)
+
+K_SIGMA = 4.0
+
+
+def _spd(dim: int, seed: int) -> np.ndarray:
+    a = np.random.default_rng(seed).normal(size=(dim, dim))
+    return a @ a.T / dim + 0.2 * np.eye(dim)
+
+
+# --------------------------------------------------------------------------------------------
+# Chapter 1: pixel measure (smoke test)
+# --------------------------------------------------------------------------------------------
+
+def test_pixel_measure_basics():
+    rng = np.random.default_rng(0)
+    images = rng.integers(0, 256, size=(5, 48, 48, 3), dtype=np.uint8)
+    vectors = pixel_vectors(images, size=12)
+    assert vectors.shape == (5, 12 * 12 * 3) and vectors.dtype == np.float32
+    assert vectors.min() >= 0.0 and vectors.max() <= 1.0
+    np.testing.assert_allclose(nearest_image_rmse(images, images, size=12), 0.0, atol=1e-6)
+
+
+# --------------------------------------------------------------------------------------------
+# Frechet distance
+# --------------------------------------------------------------------------------------------
+
+def test_frechet_equal_covariances_is_mean_distance():
+    cov = _spd(6, 1)
+    mu1, mu2 = np.zeros(6), np.linspace(-1.0, 2.0, 6)
+    assert frechet_distance(mu1, cov, mu2, cov) == pytest.approx(np.sum((mu1 - mu2) ** 2), rel=1e-9, abs=1e-9)
+    assert frechet_distance(mu1, cov, mu1, cov) == pytest.approx(0.0, abs=1e-9)
+
+
+def test_frechet_one_dimension():
+    # N(m1, s1^2) vs N(m2, s2^2): (m1 - m2)^2 + (s1 - s2)^2; scalars are variances
+    assert frechet_distance(1.0, 4.0, -0.5, 0.25) == pytest.approx(1.5**2 + (2.0 - 0.5) ** 2)
+    assert frechet_distance([0.0], [[9.0]], [0.0], [[1.0]]) == pytest.approx(4.0)
+
+
+def test_frechet_diagonal_and_general_covariances():
+    a, b = np.array([1.0, 2.0, 0.5, 3.0]), np.array([0.25, 2.0, 2.0, 1.0])
+    mu1, mu2 = np.array([0.0, 1.0, 0.0, 0.0]), np.array([1.0, 1.0, -1.0, 0.5])
+    expected = np.sum((mu1 - mu2) ** 2) + np.sum((np.sqrt(a) - np.sqrt(b)) ** 2)
+    assert frechet_distance(mu1, np.diag(a), mu2, np.diag(b)) == pytest.approx(expected, rel=1e-10)
+    # non-commuting covariances: the sqrtm formula of the FID, and symmetry
+    c1, c2 = _spd(5, 2), _spd(5, 3)
+    root = linalg.sqrtm(c1 @ c2)
+    reference = np.trace(c1) + np.trace(c2) - 2.0 * np.real(np.trace(root))
+    assert frechet_distance(np.zeros(5), c1, np.zeros(5), c2) == pytest.approx(reference, rel=1e-8)
+    assert frechet_distance(mu1[:4], c1[:4, :4], mu2[:4], c2[:4, :4]) == pytest.approx(
+        frechet_distance(mu2[:4], c2[:4, :4], mu1[:4], c1[:4, :4]), rel=1e-10)
+    # singular covariances are fine (rank-1 vs zero: Tr(C1))
+    rank1 = np.outer([1.0, 2.0], [1.0, 2.0])
+    assert frechet_distance(np.zeros(2), rank1, np.zeros(2), np.zeros((2, 2))) == pytest.approx(5.0)
+    with pytest.raises(ValueError):
+        frechet_distance(np.zeros(2), np.eye(3), np.zeros(2), np.eye(2))
+
+
+def test_frechet_features_approaches_closed_form():
+    d, n = 4, 20_000
+    rng = np.random.default_rng(0)
+    mu1, mu2 = np.zeros(d), np.array([0.5, 0.0, -0.3, 0.2])
+    a, b = np.array([1.0, 2.0, 0.5, 1.5]), np.array([1.5, 1.0, 0.5, 3.0])
+    f1 = mu1 + np.sqrt(a) * rng.standard_normal((n, d))
+    f2 = mu2 + np.sqrt(b) * rng.standard_normal((n, d))
+    true = np.sum((mu1 - mu2) ** 2) + np.sum((np.sqrt(a) - np.sqrt(b)) ** 2)
+    # delta method: mean term 4 dmu^T (C1 + C2) dmu / n; covariance term through Var(var_hat) = 2 var^2 / n
+    dmu = mu1 - mu2
+    se_mean2 = 4.0 * np.sum(dmu**2 * (a + b)) / n
+    diff = np.sqrt(a) - np.sqrt(b)
+    se_cov2 = np.sum((diff / np.sqrt(a)) ** 2 * 2 * a**2 / n + (diff / np.sqrt(b)) ** 2 * 2 * b**2 / n)
+    bias = np.sum(a + b) / n + d**2 * max(a.max(), b.max()) / n  # finite-sample upward bias bound
+    assert abs(frechet_distance_features(f1, f2) - true) <= K_SIGMA * math.sqrt(se_mean2 + se_cov2) + bias
+    # two samples of one distribution: only the small positive bias remains
+    same = frechet_distance_features(f1[: n // 2], f1[n // 2:])
+    assert 0.0 <= same <= 4.0 * (2 * np.sum(a) / (n // 2)) + d**2 * a.max() / (n // 2)
+    assert frechet_distance_features(f1[:, 0], f2[:, 0]) == pytest.approx(
+        dmu[0] ** 2 + (math.sqrt(a[0]) - math.sqrt(b[0])) ** 2, abs=0.05)
+
+
+# --------------------------------------------------------------------------------------------
+# Precision and recall (Kynkaanniemi et al. 2019)
+# --------------------------------------------------------------------------------------------
+
+def test_precision_recall_identical_distributions():
+    """Two samples of one distribution. A point is missed only if it is not among the k = 3 nearest
+    neighbours of any point of the other sample; for n -> infinity the expected share depends only
+    on k and the dimension (local Poisson process). Observed with n = 2000 over 5 seeds: 0.97-0.98
+    in 2-D, about 0.90 in 8-D and 0.67-0.71 in 32-D (hubness). The bounds below leave > 5 binomial
+    SEs (sqrt(p(1-p)/n) < 0.011) to those values."""
+    rng = np.random.default_rng(0)
+    results = {}
+    for d in (2, 8, 32):
+        real, fake = rng.standard_normal((2000, d)), rng.standard_normal((2000, d))
+        results[d] = precision_recall(real, fake, k=3)
+    assert min(results[2]) > 0.95
+    assert min(results[8]) > 0.84
+    assert 0.55 < min(results[32]) and max(results[32]) < 0.8
+    assert min(results[2]) > max(results[8]) and min(results[8]) > max(results[32])
+
+
+def test_precision_recall_disjoint_and_mode_collapse():
+    rng = np.random.default_rng(1)
+    real = rng.standard_normal((2000, 2))
+    assert precision_recall(real, real + 100.0) == (0.0, 0.0)
+    # mode collapse: all fake points in a tight cluster at the real mode. They lie in the dense core,
+    # covered by the real balls (precision high), but their balls cover only the real points within
+    # about 0.3 of the centre, P(|x| < 0.3) = 1 - exp(-0.045) ~ 0.05 (recall low).
+    collapsed = 0.1 * rng.standard_normal((2000, 2))
+    precision, recall = precision_recall(real, collapsed)
+    assert precision > 0.8 and recall < 0.2
+    # the reverse: fake spread far wider than real -> precision low, recall high
+    precision, recall = precision_recall(real, 10.0 * rng.standard_normal((2000, 2)))
+    assert precision < 0.2 and recall > 0.8
+    with pytest.raises(ValueError):
+        precision_recall(real[:3], real[:3], k=3)
+    with pytest.raises(ValueError):
+        precision_recall(real, rng.standard_normal((100, 3)))
+
+
+def test_quality_row_and_table():
+    rng = np.random.default_rng(2)
+    real = rng.standard_normal((600, 3))
+    row = quality_row(real, rng.standard_normal((500, 3)) + 0.5)
+    assert set(row) == {"FD", "precision", "recall", "n_real", "n_fake"}
+    assert row["n_fake"] == 500 and 0.0 <= row["precision"] <= 1.0 and 0.0 <= row["recall"] <= 1.0
+    table = quality_table(real, {"held-out": rng.standard_normal((600, 3)),
+                                 "shifted": rng.standard_normal((600, 3)) + 3.0})
+    assert isinstance(table, pd.DataFrame) and list(table.index) == ["held-out", "shifted"]
+    assert table.loc["held-out", "FD"] < table.loc["shifted", "FD"]
+    assert table.loc["held-out", "precision"] > table.loc["shifted", "precision"]
+
+
+def test_inside_ellipsoid_share():
+    dim, n = 6, 20_000
+    rng = np.random.default_rng(3)
+    cov = _spd(dim, 4)
+    mean = np.arange(dim, dtype=float)
+    z = rng.multivariate_normal(mean, cov, size=n)
+    for level in (0.9, 0.99):
+        share = inside_ellipsoid_share(z, mean, cov, level=level)
+        assert abs(share - level) <= K_SIGMA * math.sqrt(level * (1 - level) / n)
+    assert inside_ellipsoid_share(z + 50.0, mean, cov) == 0.0
+    assert stats.chi2.ppf(0.99, dim) > 0  # the ellipsoid is the chi-square one of lib.latent_stats
