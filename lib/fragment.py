@@ -385,3 +385,42 @@ def core_normality(fragment: Fragment, z: np.ndarray, sigma: float = 3.0,
                                                   "shapiro_share_rejected",
                                                   "shapiro_share_rejected_leading", "shapiro_median_p")})
     return result
+
+
+def pc_label_association(scores: np.ndarray, labels: "pd.DataFrame", n_pcs: int = 10,
+                         max_levels: int = 64) -> "pd.DataFrame":
+    """How strongly each leading principal component goes with each ground-truth label (chapter 3).
+
+    One row per label column, one column per PC (``PC1`` ...). For a continuous or binary label the entry
+    is the absolute Pearson correlation of the label with the PC score; for a categorical label (integer
+    values with 3 to ``max_levels`` levels, e.g. a hair style or an ORL identity) it is the correlation
+    ratio eta, the square root of the share of the score's variance explained by the categories. Both lie
+    in [0, 1]; 0 means no (linear) association. Constant columns and text columns are skipped.
+    """
+    import pandas as pd
+
+    scores = _as_cloud(scores, "scores")[:, :n_pcs]
+    if len(labels) != len(scores):
+        raise ValueError(f"labels has {len(labels)} rows but scores {len(scores)}")
+    centred = scores - scores.mean(axis=0)
+    total = (centred**2).sum(axis=0)
+    rows = {}
+    for name in labels.columns:
+        column = labels[name]
+        if not pd.api.types.is_numeric_dtype(column) or column.nunique() < 2:
+            continue
+        values = column.to_numpy(dtype=np.float64)
+        levels = np.unique(values)
+        categorical = pd.api.types.is_integer_dtype(column) and 3 <= len(levels) <= max_levels
+        if categorical:
+            between = np.zeros(scores.shape[1])
+            for level in levels:
+                member = values == level
+                between += member.sum() * centred[member].mean(axis=0) ** 2
+            rows[name] = np.sqrt(np.clip(between / total, 0.0, 1.0))
+        else:
+            v = values - values.mean()
+            rows[name] = np.abs(v @ centred) / np.sqrt((v**2).sum() * total)
+    frame = pd.DataFrame.from_dict(rows, orient="index", columns=[f"PC{i + 1}" for i in range(scores.shape[1])])
+    frame.index.name = "label"
+    return frame

@@ -358,3 +358,20 @@ def test_plots_return_labelled_figures(blobs):
     _check_axes(fp.plot_cluster_sizes(summary, null_summaries), 3)  # sizes, counts + twin noise axis
     profile = fl.radial_outlier_profile(data, data.mean(axis=0), np.cov(data, rowvar=False))
     _check_axes(fp.plot_radial_profile(profile), 2)
+
+
+def test_neighbour_label_agreement_against_chance():
+    from lib.filaments import knn_search, neighbour_label_agreement
+
+    rng = np.random.default_rng(8)
+    centres = rng.normal(scale=10.0, size=(4, 12))
+    truth = rng.integers(0, 4, 800)
+    x = centres[truth] + rng.normal(size=(800, 12))
+    _, idx = knn_search(x, k=5)
+    observed, chance = neighbour_label_agreement(idx, truth)
+    counts = np.bincount(truth) / len(truth)
+    assert chance == pytest.approx(np.sum(counts**2))
+    assert observed > 0.95  # separated blobs: neighbours share the blob
+    shuffled, chance2 = neighbour_label_agreement(idx, rng.permutation(truth))
+    se = np.sqrt(chance * (1 - chance) / idx.size)
+    assert abs(shuffled - chance2) < 6 * se * np.sqrt(5)  # pairs are correlated within a point: inflate

@@ -405,3 +405,31 @@ def test_plot_sigma_extent(gauss):
     assert fig.axes[0].get_yscale() == "log"
     _check_figure(fig, 2)
     _check_figure(plot_sigma_extent(frag, z[:2000]), 2)
+
+
+def test_pc_label_association_finds_the_planted_labels():
+    import pandas as pd
+
+    from lib.fragment import pc_label_association
+
+    rng = np.random.default_rng(3)
+    n = 4000
+    scores = rng.normal(size=(n, 4)) * np.array([3.0, 2.0, 1.0, 0.5])
+    category = rng.integers(0, 5, n)
+    scores[:, 1] += 2.0 * category  # PC2 carries a 5-level category
+    labels = pd.DataFrame({
+        "continuous": scores[:, 0] + rng.normal(size=n),  # goes with PC1
+        "category": category,
+        "noise": rng.normal(size=n),
+        "constant": np.ones(n),
+        "name": ["x"] * n,
+    })
+    table = pc_label_association(scores, labels, n_pcs=4)
+    assert list(table.index) == ["continuous", "category", "noise"]
+    assert table.loc["continuous"].idxmax() == "PC1"
+    expected = 3.0 / np.sqrt(10.0)  # corr of x and x + e with var(x) = 9, var(e) = 1
+    assert abs(table.loc["continuous", "PC1"] - expected) < 4 * (1 - expected**2) / np.sqrt(n)
+    # eta^2 = var(2 * category) / var(PC2) = 8 / (8 + 4); its sampling error at n = 4000 is below 0.01
+    assert table.loc["category"].idxmax() == "PC2"
+    assert abs(table.loc["category", "PC2"] - np.sqrt(8 / 12)) < 0.03
+    assert (table.loc["noise"] < 4 / np.sqrt(n)).all()
