@@ -36,7 +36,8 @@ from sklearn.decomposition import PCA
 from sklearn.metrics import adjusted_mutual_info_score
 from sklearn.neighbors import NearestNeighbors
 
-from lib.generators import MultivariateNormal
+from .generators import MultivariateNormal
+from .latent_stats import as_cloud
 
 try:  # optional: exact brute-force search with faiss is several times faster than scikit-learn
     import faiss  # type: ignore[import-not-found]
@@ -66,15 +67,6 @@ HAVE_FAISS: bool = faiss is not None
 
 _SKLEARN_CHUNK = 4096
 _REFINE_CHUNK = 1024
-
-
-def _as_cloud(x: np.ndarray, what: str = "x") -> np.ndarray:
-    x = np.asarray(x, dtype=np.float64)
-    if x.ndim == 1:
-        x = x[np.newaxis, :]
-    if x.ndim != 2:
-        raise ValueError(f"{what} must have shape (n, dim), got {x.shape}")
-    return x
 
 
 # --------------------------------------------------------------------------------------------
@@ -140,9 +132,9 @@ def knn_search(x: np.ndarray, k: int = 20, reference: np.ndarray | None = None,
     float32-level ties). Returns ``(distances, indices)``, float64 and int64 arrays of shape
     ``(n, k)``, sorted by increasing distance.
     """
-    x = _as_cloud(x, "x")
+    x = as_cloud(x, "x")
     self_search = reference is None
-    ref = x if self_search else _as_cloud(reference, "reference")
+    ref = x if self_search else as_cloud(reference, "reference")
     if x.shape[1] != ref.shape[1]:
         raise ValueError(f"dimension mismatch: x has {x.shape[1]}, reference {ref.shape[1]}")
     k = int(k)
@@ -349,7 +341,7 @@ def mst_edge_lengths(x: np.ndarray, k: int = 15, dense_max: int = 3000, backend:
     ``"dense"`` or ``"knn"``, the number of connected components of the kNN graph before
     bridging (1 = no bridge needed) and the number of bridge edges added.
     """
-    x = _as_cloud(x, "x")
+    x = as_cloud(x, "x")
     n = x.shape[0]
     info: dict[str, Any] = {"method": "dense", "k": None, "knn_components": 1, "bridge_edges": 0}
     if n < 2:
@@ -400,7 +392,7 @@ def fit_pca(x: np.ndarray, n_pcs: int = 10) -> PCA:
     Exact: eigen-decomposition of the covariance matrix when ``n >= dim`` (``O(n dim^2)``, fast
     for 170,000 x 256), full SVD otherwise.
     """
-    x = _as_cloud(x, "x")
+    x = as_cloud(x, "x")
     n_pcs = int(min(n_pcs, x.shape[0], x.shape[1]))
     solver = "covariance_eigh" if x.shape[0] >= x.shape[1] else "full"
     return PCA(n_components=n_pcs, svd_solver=solver).fit(x)
@@ -428,7 +420,7 @@ def cluster_cloud(x: np.ndarray, n_pcs: int = 10, min_cluster_size: int | None =
     ``explained_variance`` (share of the total variance in the projection), ``min_cluster_size``
     and the fitted ``pca``.
     """
-    x = _as_cloud(x, "x")
+    x = as_cloud(x, "x")
     n = x.shape[0]
     if pca is None:
         pca = fit_pca(x, n_pcs)
@@ -500,7 +492,7 @@ def radial_outlier_profile(z: np.ndarray, mean: np.ndarray, cov: np.ndarray,
     error ``sqrt(p (1-p) / n)`` of the expected share), ``z`` = (observed - expected) / se and
     ``ratio`` = observed / expected.
     """
-    z = _as_cloud(z, "z")
+    z = as_cloud(z, "z")
     mean = np.asarray(mean, dtype=np.float64)
     cov = np.asarray(cov, dtype=np.float64)
     dim_full = z.shape[1]

@@ -28,6 +28,8 @@ import numpy as np
 import pandas as pd
 from scipy import special, stats
 
+from .latent_stats import as_cloud
+
 __all__ = [
     "Fragment",
     "origin_position",
@@ -36,20 +38,12 @@ __all__ = [
     "core_mask_mahalanobis",
     "core_expected_share",
     "core_normality",
+    "pc_label_association",
 ]
 
 #: Principal axes whose variance is below this fraction of the largest variance count as degenerate:
 #: their standard deviation is floored at ``sqrt(_REL_VAR_FLOOR) * sigma_1`` when whitening.
 _REL_VAR_FLOOR = 1e-12
-
-
-def _as_cloud(z: np.ndarray, what: str = "z") -> np.ndarray:
-    z = np.asarray(z, dtype=np.float64)
-    if z.ndim == 1:
-        z = z[np.newaxis, :]
-    if z.ndim != 2:
-        raise ValueError(f"{what} must have shape (n, dim), got {z.shape}")
-    return z
 
 
 def _default_rng(rng: np.random.Generator | None) -> np.random.Generator:
@@ -100,7 +94,7 @@ class Fragment:
         Eigenvalues are sorted in decreasing order and clipped at 0 (round-off can make the smallest
         ones slightly negative).
         """
-        z = _as_cloud(z)
+        z = as_cloud(z)
         n, dim = z.shape
         if n < 2:
             raise ValueError(f"need at least 2 z-points, got {n}")
@@ -144,7 +138,7 @@ class Fragment:
     # ------------------------------------------------------------------ transformations
     def to_pca(self, z: np.ndarray, n_components: int | None = None) -> np.ndarray:
         """PCA scores ``(z - mean) @ components.T``, shape ``(n, dim)`` or ``(n, n_components)``."""
-        z = _as_cloud(z)
+        z = as_cloud(z)
         axes = self.components if n_components is None else self.components[:int(n_components)]
         return (z - self.mean) @ axes.T
 
@@ -154,7 +148,7 @@ class Fragment:
         Fewer than ``dim`` columns mean the remaining scores are 0 (a point in the span of the
         leading axes).
         """
-        scores = _as_cloud(scores, "scores")
+        scores = as_cloud(scores, "scores")
         k = scores.shape[1]
         if k > self.dim:
             raise ValueError(f"scores have {k} columns, more than dim={self.dim}")
@@ -171,7 +165,7 @@ class Fragment:
 
     def unwhiten(self, white: np.ndarray) -> np.ndarray:
         """Inverse of :meth:`whiten`: whitened scores (leading ``k`` columns) -> z-points."""
-        white = _as_cloud(white, "white")
+        white = as_cloud(white, "white")
         return self.from_pca(white * self.sigmas[:white.shape[1]])
 
     def mahalanobis(self, z: np.ndarray, squared: bool = False) -> np.ndarray:
@@ -218,7 +212,7 @@ def origin_position(fragment: Fragment, z: np.ndarray) -> dict[str, float]:
       centre (the size of the cloud),
     - ``"origin_radius_ratio"``: ``origin_euclidean / mean_radius_about_centre``.
     """
-    z = _as_cloud(z)
+    z = as_cloud(z)
     if z.shape[1] != fragment.dim:
         raise ValueError(f"z has dimension {z.shape[1]}, fragment {fragment.dim}")
     d0 = fragment.centre_distance_sigma()
@@ -260,7 +254,7 @@ def normality_by_component(scores: np.ndarray, max_n: int = 5000,
     ``component`` (0 = largest variance). With thousands of points Shapiro-Wilk detects even small
     deviations, so read the p-values together with skew and kurtosis.
     """
-    scores = _as_cloud(scores, "scores")
+    scores = as_cloud(scores, "scores")
     n, dim = scores.shape
     rows = _subsample_rows(n, max_n, _default_rng(rng))
     sub = scores[rows]
@@ -348,7 +342,7 @@ def core_normality(fragment: Fragment, z: np.ndarray, sigma: float = 3.0,
         raise ImportError("core_normality needs pingouin for the Henze-Zirkler test: "
                           "pip install pingouin==0.7.0") from exc
     rng = _default_rng(rng)
-    z = _as_cloud(z)
+    z = as_cloud(z)
     dim = fragment.dim
     k = dim if n_components is None else int(n_components)
     if not 2 <= k <= dim:
@@ -399,7 +393,7 @@ def pc_label_association(scores: np.ndarray, labels: "pd.DataFrame", n_pcs: int 
     """
     import pandas as pd
 
-    scores = _as_cloud(scores, "scores")[:, :n_pcs]
+    scores = as_cloud(scores, "scores")[:, :n_pcs]
     if len(labels) != len(scores):
         raise ValueError(f"labels has {len(labels)} rows but scores {len(scores)}")
     centred = scores - scores.mean(axis=0)

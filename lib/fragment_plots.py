@@ -16,9 +16,9 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Ellipse
 from scipy import stats
 
-from lib.fragment import Fragment
-from lib.latent_plots import COLORS, color_for
-from lib.latent_stats import confidence_ellipse
+from .fragment import Fragment
+from .latent_plots import COLORS, color_for
+from .latent_stats import confidence_ellipse
 
 __all__ = [
     "plot_spectrum",

@@ -17,8 +17,8 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.patches import Ellipse
 
-from lib.generators import cube_b_matching_radius, thin_shell_radius
-from lib.latent_stats import confidence_ellipse
+from .generators import cube_b_matching_radius, thin_shell_radius
+from .latent_stats import confidence_ellipse
 
 __all__ = [
     "COLORS",

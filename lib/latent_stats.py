@@ -21,7 +21,7 @@ from scipy.cluster import hierarchy
 from scipy.spatial.distance import squareform
 from sklearn.neighbors import NearestNeighbors
 
-from lib.generators import Generator
+from .generators import Generator
 
 __all__ = [
     "component_summary",
@@ -44,7 +44,8 @@ __all__ = [
 _CHUNK_ROWS = 16384
 
 
-def _as_cloud(z: np.ndarray, what: str = "z") -> np.ndarray:
+def as_cloud(z: np.ndarray, what: str = "z") -> np.ndarray:
+    """A point cloud as a float64 array of shape (n, dim) (one point may be given as a vector); chapter 2."""
     z = np.asarray(z, dtype=np.float64)
     if z.ndim == 1:
         z = z[np.newaxis, :]
@@ -67,7 +68,7 @@ def component_summary(z: np.ndarray) -> pd.DataFrame:
     component. With many points even tiny deviations from normality give small p-values, so read
     the p-values together with skew and kurtosis.
     """
-    z = _as_cloud(z)
+    z = as_cloud(z)
     n, dim = z.shape
     if n < 2:
         raise ValueError("need at least two points per component")
@@ -126,7 +127,7 @@ def radii(z: np.ndarray, center: np.ndarray | None = None) -> np.ndarray:
 
     Introduced in chapter 2.
     """
-    z = _as_cloud(z)
+    z = as_cloud(z)
     if center is not None:
         z = z - np.asarray(center, dtype=np.float64)
     return np.linalg.norm(z, axis=1)
@@ -230,7 +231,7 @@ def mahalanobis(x: np.ndarray, mean: np.ndarray, cov: np.ndarray, squared: bool 
     A 1-D ``x`` is one point. ``squared=True`` returns ``d^2``, which is chi-square distributed with
     ``dim`` degrees of freedom for normal data.
     """
-    x = _as_cloud(x, "x")
+    x = as_cloud(x, "x")
     mean = np.asarray(mean, dtype=np.float64)
     if mean.shape != (x.shape[1],):
         raise ValueError(f"mean must have shape ({x.shape[1]},), got {mean.shape}")
@@ -246,7 +247,7 @@ def ellipsoid_fraction(x: np.ndarray, mean: np.ndarray, cov: np.ndarray,
     the Mahalanobis distance; it holds a share ``p`` of the normal distribution's mass. Returns
     ``{level: fraction}``.
     """
-    x = _as_cloud(x, "x")
+    x = as_cloud(x, "x")
     d2 = mahalanobis(x, mean, cov, squared=True)
     dim = x.shape[1]
     return {float(level): float(np.mean(d2 <= stats.chi2.ppf(level, dim))) for level in levels}
@@ -287,8 +288,8 @@ def nearest_distance(x: np.ndarray, reference: np.ndarray, k: int = 1, exclude_s
     ``return_all``. ``exclude_self=True`` is for ``x is reference``: the point itself (the first
     neighbour, at distance 0) is skipped.
     """
-    x = _as_cloud(x, "x")
-    reference = _as_cloud(reference, "reference")
+    x = as_cloud(x, "x")
+    reference = as_cloud(reference, "reference")
     if x.shape[1] != reference.shape[1]:
         raise ValueError(f"dimension mismatch: x has {x.shape[1]}, reference {reference.shape[1]}")
     k = int(k)
@@ -321,8 +322,8 @@ def generator_report(generators: Sequence[Generator], data_train: np.ndarray, da
     - ``median NN distance``: median Euclidean distance to the nearest training point (against a
       random subset of ``nn_reference_size`` training points if given, to save time).
     """
-    data_train = _as_cloud(data_train, "data_train")
-    data_test = _as_cloud(data_test, "data_test")
+    data_train = as_cloud(data_train, "data_train")
+    data_test = as_cloud(data_test, "data_test")
     dim = data_train.shape[1]
     if data_test.shape[1] != dim:
         raise ValueError("data_train and data_test have different dimensions")
@@ -334,7 +335,7 @@ def generator_report(generators: Sequence[Generator], data_train: np.ndarray, da
         reference = data_train[np.sort(rng.choice(len(data_train), nn_reference_size, replace=False))]
 
     def row(label: str, points: np.ndarray) -> dict[str, float | str]:
-        points = _as_cloud(points)
+        points = as_cloud(points)
         r = radii(points, center)
         d2 = _squared_mahalanobis(points, mean, chol)
         result: dict[str, float | str] = {
@@ -451,8 +452,8 @@ def latent_overview(z_train: np.ndarray, z_test: np.ndarray, rng: np.random.Gene
     """
     from .generators import MultivariateNormal, UniformCube, cube_b_matching_radius
 
-    z_train = _as_cloud(z_train, "z_train")
-    z_test = _as_cloud(z_test, "z_test")
+    z_train = as_cloud(z_train, "z_train")
+    z_test = as_cloud(z_test, "z_test")
     dim = z_train.shape[1]
     summary = component_summary(z_train)
     r = radii(z_train)

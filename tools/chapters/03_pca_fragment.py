@@ -2,11 +2,11 @@
 # # 3. The latent fragment: PCA, normality, and generation inside it
 #
 # Chapter 2 showed that the z-points occupy a small, correlated region that uniform cubes and balls miss.
-# Parts VI–X of the blog series and a follow-up post describe that region for CelebA: **one compact,
+# Parts VI–X of the blog series and a follow-up post {cite}`moenchmeyer2023part9,moenchmeyer2023mnd` describe that region for CelebA: **one compact,
 # coherent, off-centre fragment**, which a principal component analysis (PCA) shows to be close to a
 # multivariate normal distribution (MND); a dense core of more than 80 % of the points passes Shapiro–Wilk
 # and Henze–Zirkler tests once outliers beyond 3σ are removed; and points sampled from the MND, i.e. inside
-# that ellipsoid, decode to images with clear face features. Ghosh et al. (2020, *From Variational to
+# that ellipsoid, decode to images with clear face features. Ghosh et al. {cite}`ghosh2020` (*From Variational to
 # Deterministic Autoencoders*) make the same move for plain AEs, *ex-post density estimation*, and find a
 # 10-component Gaussian mixture better than a single Gaussian.
 #
@@ -108,7 +108,7 @@ fragment_plots.plot_qq(frag.whiten(z_train));
 # scores lie within ±3σ on every principal axis. The core holds {glue:text}`core_share` of the training
 # points. An exact MND would keep only {glue:text}`core_share_mnd`, because in {glue:text}`N` dimensions
 # some axis is likely to exceed 3σ by chance (0.9973^N); a core share far above that means tails
-# *lighter* than a Gaussian's. **Jointly**, the Henze–Zirkler test on the core's leading
+# *lighter* than a Gaussian's. **Jointly**, the Henze–Zirkler test {cite}`henze1990` on the core's leading
 # {glue:text}`hz_dims` principal components ({glue:text}`hz_n` points) gives p = {glue:text}`hz_p`. The
 # test is applied to a few leading components on purpose: in a few hundred dimensions, with a few thousand
 # points, it has almost no power (it accepts even uniform data), so a "pass" in the full space would say
@@ -191,10 +191,10 @@ plotting.image_rows(
 # the feature space of an **independent encoder**: a second AE of another seed and width, trained once on
 # the same training images (Inception weights, the usual choice, cannot be downloaded here). The measures:
 #
-# - the **Fréchet distance** between Gaussians fitted to the two feature clouds,
+# - the **Fréchet distance** {cite}`heusel2017fid` between Gaussians fitted to the two feature clouds,
 #   $\mathrm{FD} = \lVert\mu_r-\mu_g\rVert^2 + \operatorname{Tr}\big(\Sigma_r+\Sigma_g-2(\Sigma_r\Sigma_g)^{1/2}\big)$
 #   (lower is better);
-# - **precision** (share of generated images inside the k-nearest-neighbour manifold of real ones) and
+# - **precision** {cite}`kynkaanniemi2019` (share of generated images inside the k-nearest-neighbour manifold of real ones) and
 #   **recall** (share of real images inside the manifold of generated ones), k = 3 (higher is better);
 # - the share of generated images whose **re-encoding** by the book's own encoder falls back inside the
 #   data's 99 % ellipsoid.

@@ -1,7 +1,7 @@
 # %% [markdown]
 # # 4. Filaments: small-scale structure, tested against a null model
 #
-# The first post of the series promised "a large coherent fragment with limited extensions, but also
+# The first post of the series {cite}`moenchmeyer2023part1` promised "a large coherent fragment with limited extensions, but also
 # filamental structures on small scales" and asked what information the filaments encode. The later posts
 # (and chapter 3) describe the bulk as one ellipsoid close to a multivariate normal distribution (MND). This
 # chapter settles the question for this run with measurements: **is there structure at small scales that an
@@ -60,11 +60,11 @@ print(f"run {cfg.run_name()}: {len(z)} of {len(z_all)} training z-points in {z.s
 #
 # - **Nearest-neighbour distances** for k = 1…20: clumps and filaments put points closer to their
 #   neighbours than a smooth distribution of the same covariance does.
-# - **Intrinsic dimension** (TwoNN of Facco et al. 2017; Levina–Bickel's maximum-likelihood estimator):
+# - **Intrinsic dimension** (TwoNN {cite}`facco2017twonn`; Levina–Bickel's maximum-likelihood estimator {cite}`levina2004`):
 #   filaments are locally low-dimensional.
 # - **Minimum-spanning-tree edge lengths**: filaments and clusters shorten typical edges and lengthen the
 #   bridges between them.
-# - **Density-based clustering** (HDBSCAN) on the ten leading principal components: number and sizes of
+# - **Density-based clustering** (HDBSCAN {cite}`campello2013hdbscan`) on the ten leading principal components: number and sizes of
 #   clusters.
 
 # %%
