@@ -1,12 +1,13 @@
 # latent-fragments: two commands do all the set-up on a fresh machine with Python 3.11 and pip.
 #   make book   build the whole book (every chapter executed on the default data) into _build/html
-#   make test   run all tests (unit tests of lib/, then every notebook under nbval at the small profile)
+#   make test   run all tests: unit tests of lib/, every notebook under nbval at the small profile, then
+#               the book built at the small profile and checked page by page in headless Chromium
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cksum requirements.txt | cut -d' ' -f1)
 
-.PHONY: venv book test test-unit test-notebooks clean-book clean
+.PHONY: venv book test test-unit test-notebooks test-book clean-book clean
 
 $(STAMP): requirements.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,13 +24,18 @@ book: venv
 	$(BIN)/jupyter-book build . -W --keep-going
 	@echo "book built: open _build/html/index.html"
 
-test: test-unit test-notebooks
+test: test-unit test-notebooks test-book
 
 test-unit: venv
 	MPLBACKEND=Agg $(BIN)/python -m pytest tests -q
 
 test-notebooks: venv
 	LF_PROFILE=small MPLBACKEND=Agg $(BIN)/python -m pytest --nbval-lax -q -p no:cacheprovider book/*.ipynb
+
+# the whole book at the small profile, then every page opened in headless Chromium (skipped without it)
+test-book: venv
+	LF_PROFILE=small $(BIN)/jupyter-book build . --path-output _build/small -W --keep-going
+	LF_BOOK_HTML=_build/small/_build/html MPLBACKEND=Agg $(BIN)/python -m pytest -q -p no:cacheprovider tests/test_rendered_book.py
 
 clean-book:
 	rm -rf _build

@@ -129,8 +129,26 @@ filament_plots.plot_cluster_sizes(data_summary, null_summaries);
 # %%
 frag = Fragment.fit(z)
 profile = radial_outlier_profile(z, frag.mean, frag.cov)
+by = profile.set_index(["criterion", "threshold"])
+glue("out_axis3", f"{100 * by.loc[('any axis', 3.0), 'observed']:.1f} %", display=False)
+glue("out_axis3_mnd", f"{100 * by.loc[('any axis', 3.0), 'expected']:.1f} %", display=False)
+glue("out_axis5", f"{100 * by.loc[('any axis', 5.0), 'observed']:.2f} %", display=False)
+glue("out_axis5_mnd", f"{100 * by.loc[('any axis', 5.0), 'expected']:.4f} %", display=False)
+glue("out_maha3", f"{100 * by.loc[('Mahalanobis', 3.0), 'observed']:.1f} %", display=False)
+glue("out_maha3_mnd", f"{100 * by.loc[('Mahalanobis', 3.0), 'expected']:.2f} %", display=False)
+light_bulk = by.loc[("any axis", 3.0), "observed"] < by.loc[("any axis", 3.0), "expected"] - 3 * by.loc[("any axis", 3.0), "se"]
+heavy_far = by.loc[("any axis", 5.0), "observed"] > 3 * by.loc[("any axis", 5.0), "expected"]
+glue("tails", ("The bulk has lighter tails than an MND, the far tails much heavier: the outliers are a population "
+               "of their own, not the edge of a Gaussian." if light_bulk and heavy_far else
+               "The far tails are much heavier than an MND's." if heavy_far else
+               "The tails are no heavier than an MND's."), display=False)
 filament_plots.plot_radial_profile(profile);
 profile.round(4)
+
+# %% [markdown]
+# Beyond 3σ on some axis lie {glue:text}`out_axis3` of the points (MND: {glue:text}`out_axis3_mnd`), beyond
+# 5σ {glue:text}`out_axis5` (MND: {glue:text}`out_axis5_mnd`); beyond the Mahalanobis distance with the
+# 3σ tail probability lie {glue:text}`out_maha3` (MND: {glue:text}`out_maha3_mnd`). {glue:text}`tails`
 
 # %% [markdown]
 # ## Looking closer: zoomed projections
@@ -195,6 +213,7 @@ else:
 z_scores = effects["effect size z"]
 significant = effects[np.abs(z_scores) > 3]
 top_label = carried.index[0] if len(carried) else None
+null_cl = np.mean([s["n_clusters"] for s in null_summaries])
 parts = []
 if len(significant):
     parts.append(
@@ -206,24 +225,38 @@ if len(significant):
 else:
     parts.append("No statistic differs from the fitted MND by more than 3 null standard deviations: "
                  "at this sample size the small-scale structure is that of a multivariate normal.")
-cl_z = effects.loc["HDBSCAN clusters", "effect size z"]
+lower_dim = ("Levina–Bickel dimension" in significant.index
+             and effects.loc["Levina–Bickel dimension", "relative difference"] < -0.05)
+closer = ("mean 1-NN distance" in significant.index
+          and effects.loc["mean 1-NN distance", "relative difference"] < -0.05)
+if lower_dim and closer:
+    parts.append(
+        f"Points have closer neighbours and the cloud is locally lower-dimensional "
+        f"(Levina–Bickel {effects.loc['Levina–Bickel dimension', 'data']:.1f} against "
+        f"{effects.loc['Levina–Bickel dimension', 'null mean (bias-corrected)']:.1f} for the null): the z-points lie "
+        f"nearer to a curved, lower-dimensional surface than a Gaussian of the same covariance would put them."
+    )
 parts.append(
-    f"HDBSCAN finds {data_summary['n_clusters']} clusters in the data against "
-    f"{np.mean([s['n_clusters'] for s in null_summaries]):.1f} on average in the null draws."
+    f"HDBSCAN finds {data_summary['n_clusters']} clusters in the data against {null_cl:.1f} on average in the "
+    f"null draws, so the cloud {'does not break' if data_summary['n_clusters'] <= max(1, null_cl) else 'breaks'} "
+    f"into separate dense pieces."
 )
 if top_label is not None:
     row = carried.loc[top_label]
     parts.append(
-        f"Small scales do carry ground truth: the 20 nearest neighbours of a point share its '{top_label}' "
+        f"The small scales carry ground truth: the 20 nearest neighbours of a point share its '{top_label}' "
         f"{row['neighbours sharing the label']:.0%} of the time against {row['chance']:.0%} by chance "
         f"(lift {row['lift']:.2f})."
     )
-filaments = len(significant) > 0 and (significant["relative difference"].abs() > 0.01).any()
+clusters_found = data_summary["n_clusters"] > max(1, null_cl)
 parts.append(
-    "Filaments in the blog's sense, clumps or threads that an MND lacks, are "
-    + ("present by these measures: the differences above are their effect sizes." if filaments else
-       "not found on this run: local neighbourhoods encode the labels, but the cloud's geometry is that of "
-       "a smooth, roughly Gaussian ellipsoid.")
+    "Verdict: "
+    + ("there is small-scale structure that an MND lacks, and it comes as separate clusters: filaments or "
+       "fragments in the blog's sense." if clusters_found and len(significant) else
+       "there is small-scale structure that an MND lacks, but it is continuous: a thinner, curved arrangement of "
+       "points inside one fragment, not separate filaments or clusters that can be isolated."
+       if len(significant) else
+       "no small-scale structure beyond the MND is detected on this run.")
 )
 verdict = " ".join(parts)
 glue("verdict", verdict, display=False)
