@@ -13,12 +13,10 @@ from typing import Mapping, Sequence
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
-from matplotlib.patches import Ellipse
 from scipy import stats
 
 from .fragment import Fragment
-from .latent_plots import COLORS, color_for
-from .latent_stats import confidence_ellipse
+from .latent_plots import COLORS, color_for, draw_confidence_ellipses
 
 __all__ = [
     "plot_spectrum",
@@ -127,11 +125,7 @@ def plot_principal_planes(scores: np.ndarray,
         else:
             centre, cov2 = scores[:, [i, j]].mean(axis=0), np.cov(scores[:, [i, j]], rowvar=False)
             source = "sample covariance"
-        for k, level in enumerate(levels):
-            width, height, angle = confidence_ellipse(centre, cov2, level)
-            ax.add_patch(Ellipse(centre, width, height, angle=angle, fill=False, edgecolor="black",
-                                 linewidth=1.2, linestyle=_LINESTYLES[k % len(_LINESTYLES)],
-                                 label=f"{level:.0%} ellipse ({source})"))
+        draw_confidence_ellipses(ax, centre, cov2, levels, f"({source})")
         ax.set_xlabel(f"score on PC{i + 1} (latent units)")
         ax.set_ylabel(f"score on PC{j + 1} (latent units)")
         ax.set_title(f"principal plane PC{i + 1} / PC{j + 1}", fontsize=10)

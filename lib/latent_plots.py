@@ -269,6 +269,22 @@ def plot_correlation_matrix(corr: np.ndarray, order: np.ndarray | None = None, b
     return fig
 
 
+_ELLIPSE_STYLES = ("-", "--", ":", "-.")
+
+
+def draw_confidence_ellipses(ax, centre: np.ndarray, cov2: np.ndarray, levels: Sequence[float],
+                             source: str) -> None:
+    """Draw the normal confidence ellipses of ``levels`` for a 2-D mean and covariance on ``ax``.
+
+    Introduced in chapter 2 (coordinate planes), reused in chapter 3 (principal planes); each ellipse is
+    labelled "<level> ellipse <source>" for the legend.
+    """
+    for k, level in enumerate(levels):
+        width, height, angle = confidence_ellipse(centre, cov2, level)
+        ax.add_patch(Ellipse(centre, width, height, angle=angle, fill=False, edgecolor="black", linewidth=1.3,
+                             linestyle=_ELLIPSE_STYLES[k % len(_ELLIPSE_STYLES)], label=f"{level:.0%} ellipse {source}"))
+
+
 def plot_coordinate_planes(z: np.ndarray, pairs: Sequence[tuple[int, int]],
                            generators_samples: Mapping[str, np.ndarray] | None = None,
                            level: float | Sequence[float] = (0.95,), max_points: int = 3000,
@@ -293,7 +309,6 @@ def plot_coordinate_planes(z: np.ndarray, pairs: Sequence[tuple[int, int]],
     shown = _subsample(z, max_points)
     samples = {name: _subsample(np.asarray(points, dtype=np.float64), max_points, seed=1)
                for name, points in (generators_samples or {}).items()}
-    linestyles = ("-", "--", ":", "-.")
     for index, ax in enumerate(axes.flat):
         if index >= len(pairs):
             ax.remove()
@@ -306,11 +321,7 @@ def plot_coordinate_planes(z: np.ndarray, pairs: Sequence[tuple[int, int]],
                        rasterized=True)
         mean2 = z[:, [i, j]].mean(axis=0)
         cov2 = np.cov(z[:, [i, j]], rowvar=False)
-        for k, lev in enumerate(levels):
-            width, height, angle = confidence_ellipse(mean2, cov2, lev)
-            ax.add_patch(Ellipse(mean2, width, height, angle=angle, fill=False, edgecolor="black",
-                                 linewidth=1.3, linestyle=linestyles[k % len(linestyles)],
-                                 label=f"{lev:.0%} ellipse of the data"))
+        draw_confidence_ellipses(ax, mean2, cov2, levels, "of the data")
         ax.set_xlabel(f"$z_{{{i}}}$ (latent units)")
         ax.set_ylabel(f"$z_{{{j}}}$ (latent units)")
         ax.set_title(f"components {i} and {j}", fontsize=10)

@@ -65,7 +65,11 @@ plotting.image_grid(faces.images[:48], n_cols=12, title=f"The first 48 of {len(f
 # (face shape, skin tone, hair, eyes, glasses, beard, pose, lighting, …): ground truth that later chapters
 # use to explain what directions of the latent space encode. Here the set holds {glue:text}`n_images`
 # images. With `dataset="orl"` the same chapter runs on 400 real photos (AT&T/ORL {cite}`samaria1994orl`), with
-# `dataset="celeba"` on CelebA {cite}`liu2015celeba` as in the blog.
+# `dataset="celeba"` on CelebA {cite}`liu2015celeba` as in the blog. CelebA's aligned images are 178×218 pixels
+# with the eyes at about the same place in every image; the loader crops the 148×148 square from (15, 40) to
+# (163, 188), centred slightly below the image centre so that it keeps the chin, and resizes it to 96×96 with
+# Lanczos filtering (`lib.data.celeba_crop_box`). ORL's 112×92 photos are cropped to their centred 92×92
+# square the same way, and any folder of images to its centred square.
 
 # %%
 faces.labels.head()
