@@ -16,7 +16,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from .latent_plots import COLORS
+from .style import COLORS
 
 __all__ = [
     "plot_knn_distance_curves",

@@ -16,7 +16,8 @@ from matplotlib.figure import Figure
 from scipy import stats
 
 from .fragment import Fragment
-from .latent_plots import COLORS, color_for, draw_confidence_ellipses
+from .latent_plots import draw_confidence_ellipses
+from .style import COLORS, color_for
 
 __all__ = [
     "plot_spectrum",

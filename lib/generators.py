@@ -6,7 +6,7 @@ isotropic and per-component normal distributions, and a multivariate normal fitt
 training data (parts III-IV). All share one small interface::
 
     gen.name                      # short label for tables and legends, e.g. "uniform cube b=1.50"
-    gen.kind                      # palette key of :data:`lib.latent_plots.COLORS`, e.g. "uniform cube"
+    gen.kind                      # palette key of :data:`lib.style.COLORS`, e.g. "uniform cube"
     gen.dim                       # dimension of the latent space
     gen.sample(n, rng)            # float32 array of shape (n, dim)
 

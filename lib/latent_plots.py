@@ -2,13 +2,12 @@
 
 Every function returns a :class:`matplotlib.figure.Figure` (never calls ``plt.show``), sized for
 a book page (10 inches wide), with labelled axes and a title that says what is shown. Colours come
-from :data:`COLORS`, so a generator has the same colour in every figure of the book; use
+from :data:`lib.style.COLORS`, so a generator has the same colour in every figure of the book; use
 :func:`color_for` to look a label such as ``"uniform cube b=1.50"`` up.
 """
 from __future__ import annotations
 
 import math
-import zlib
 from typing import Mapping, Sequence
 
 import matplotlib.pyplot as plt
@@ -19,6 +18,7 @@ from matplotlib.patches import Ellipse
 
 from .generators import cube_b_matching_radius, thin_shell_radius
 from .latent_stats import confidence_ellipse
+from .style import COLORS, PAGE_WIDTH, color_for
 
 __all__ = [
     "COLORS",
@@ -31,33 +31,7 @@ __all__ = [
     "plot_coordinate_planes",
 ]
 
-#: The book's palette: one colour per kind of point cloud (keys match ``Generator.kind``).
-COLORS: dict[str, str] = {
-    "data": "#1f77b4",                 # encoded training images: blue
-    "held-out": "#17becf",             # encoded test images: cyan
-    "null": "#7f7f7f",                 # reference / null model curves: grey
-    "uniform cube": "#d62728",         # red
-    "uniform ball": "#ff7f0e",         # orange
-    "isotropic normal": "#9467bd",     # purple
-    "independent normals": "#8c564b",  # brown
-    "multivariate normal": "#2ca02c",  # green
-}
-_EXTRA_COLORS = ("#e377c2", "#bcbd22", "#393b79", "#637939", "#843c39", "#7b4173")
-_WIDTH = 10.0  # inches, the book's text width
-
-
-def color_for(label: str) -> str:
-    """Colour of a label: the :data:`COLORS` entry whose key starts the label (longest match).
-
-    Introduced in chapter 2. ``"uniform cube b=1.50"`` -> ``COLORS["uniform cube"]``,
-    ``"held-out data"`` -> ``COLORS["held-out"]``; unknown labels get a fixed colour derived from
-    the label's text, so they too keep their colour across figures.
-    """
-    lowered = label.lower()
-    matches = [key for key in COLORS if lowered.startswith(key)]
-    if matches:
-        return COLORS[max(matches, key=len)]
-    return _EXTRA_COLORS[zlib.crc32(label.encode()) % len(_EXTRA_COLORS)]
+_WIDTH = PAGE_WIDTH  # inches, the book's text width
 
 
 def _subsample(points: np.ndarray, max_points: int | None, seed: int = 0) -> np.ndarray:

@@ -1,6 +1,6 @@
 """Figures shared by the chapters: image grids, training curves, error distributions (chapter 1 on).
 
-Every function returns a :class:`matplotlib.figure.Figure` with labelled axes and a title that says what
+Colours come from :mod:`lib.style`. Every function returns a :class:`matplotlib.figure.Figure` with labelled axes and a title that says what
 is shown; none calls ``plt.show()``. Sizes suit a book page (10 inches wide).
 """
 from __future__ import annotations
@@ -11,7 +11,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
 
-PAGE_WIDTH = 10.0
+from .style import PAGE_WIDTH, color_for
 
 
 def tile_images(images: np.ndarray, n_cols: int, pad: int = 2, pad_value: int = 255) -> np.ndarray:
@@ -64,9 +64,10 @@ def training_curves(history: list[dict], loss_name: str = "BCE") -> Figure:
     epochs = [row["epoch"] for row in history]
     fig, (ax_loss, ax_mse) = plt.subplots(1, 2, figsize=(PAGE_WIDTH, 3.6))
     for ax, key, label in ((ax_loss, "loss", f"loss ({loss_name})"), (ax_mse, "mse", "pixel MSE")):
-        ax.plot(epochs, [row[key] for row in history], "o-", label="training images")
+        ax.plot(epochs, [row[key] for row in history], "o-", color=color_for("training"), label="training images")
         if f"val_{key}" in history[0]:
-            ax.plot(epochs, [row[f"val_{key}"] for row in history], "s--", label="held-out images")
+            ax.plot(epochs, [row[f"val_{key}"] for row in history], "s--", color=color_for("held-out"),
+                    label="held-out images")
         ax.set_xlabel("epoch")
         ax.set_ylabel(label)
         ax.grid(alpha=0.3)
@@ -82,8 +83,8 @@ def error_histograms(errors: dict[str, np.ndarray], xlabel: str, title: str) -> 
     fig, ax = plt.subplots(figsize=(PAGE_WIDTH, 3.6))
     values = np.concatenate([np.asarray(v) for v in errors.values()])
     bins = np.linspace(values.min(), np.quantile(values, 0.995), 50)
-    for i, (name, err) in enumerate(errors.items()):
-        color = f"C{i}"
+    for name, err in errors.items():
+        color = color_for(name)
         ax.hist(err, bins=bins, alpha=0.5, color=color, label=f"{name} (median {np.median(err):.4f})")
         ax.axvline(np.median(err), color=color, ls="--")
     ax.set_xlabel(xlabel)

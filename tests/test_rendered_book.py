@@ -21,7 +21,7 @@ from PIL import Image
 
 from lib.config import REPO_ROOT
 
-HTML = Path(os.environ.get("LF_BOOK_HTML", REPO_ROOT / "_build" / "html"))
+HTML = Path(os.environ.get("LF_BOOK_HTML", REPO_ROOT / "_build" / "html")).resolve()
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
 CHAPTERS = sorted(p.stem for p in (REPO_ROOT / "book").glob("*.ipynb"))
 PAGES = ["intro", *CHAPTERS, "references"]
