@@ -1,7 +1,8 @@
-"""Command line: ``python -m lib train|encode|info`` with the notebooks' parameters (chapter 1).
+"""Command line: ``python -m lib train|prepare|encode|info`` with the notebooks' parameters (chapter 1).
 
 Examples::
 
+    python -m lib prepare --dataset celeba --data-dir ~/data/celeba --n-images 170000   # the image cache only
     python -m lib train --dataset celeba --data-dir ~/data/celeba --n-images 170000 --epochs 24
     python -m lib encode --dataset celeba --data-dir ~/data/celeba --n-images 170000 --epochs 24 --output z.npy
     python -m lib info --dataset orl --z-dim 64 --epochs 2
@@ -65,6 +66,19 @@ def cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_prepare(args: argparse.Namespace) -> int:
+    from .runs import load_data
+
+    cfg = config_from_args(args)
+    t0 = time.perf_counter()
+    faces = load_data(cfg, args.artifacts_dir)
+    seconds = time.perf_counter() - t0
+    size = faces.cache_path.stat().st_size
+    print(f"cache {faces.cache_path}: {len(faces)} images, {size / 2**30:.2f} GiB, ready in {seconds:.0f} s "
+          f"({len(faces) / max(seconds, 1e-9):.0f} img/s including any reuse)")
+    return 0
+
+
 def cmd_encode(args: argparse.Namespace) -> int:
     import numpy as np
 
@@ -110,6 +124,8 @@ def main(argv: list[str] | None = None) -> int:
     p_train = sub.add_parser("train", help="train (or resume) the run of these parameters; prints img/s per epoch")
     _run_args(p_train)
     p_train.add_argument("--fresh", action="store_true", help="delete an existing run of these parameters first")
+    p_prepare = sub.add_parser("prepare", help="build the uint8 image cache of these parameters (no training)")
+    _run_args(p_prepare)
     p_encode = sub.add_parser("encode", help="encode images with the run's encoder into a .npy of z-points")
     _run_args(p_encode)
     p_encode.add_argument("--output", required=True, help="destination .npy file")
@@ -123,7 +139,7 @@ def main(argv: list[str] | None = None) -> int:
     from .data import DataError
 
     try:
-        return {"train": cmd_train, "encode": cmd_encode, "info": cmd_info}[args.command](args)
+        return {"train": cmd_train, "prepare": cmd_prepare, "encode": cmd_encode, "info": cmd_info}[args.command](args)
     except (ConfigError, DataError, ArtifactError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

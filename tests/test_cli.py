@@ -49,3 +49,12 @@ def test_bad_input_exits_2_with_one_line(tmp_path):
         assert proc.returncode == 2, proc.stderr
         lines = [line for line in proc.stderr.splitlines() if line.startswith("error:")]
         assert len(lines) == 1 and expected in lines[0], proc.stderr
+
+
+def test_prepare_builds_the_cache_without_training(tmp_path, capsys):
+    assert main(["prepare", "--n-images", "20", "--artifacts-dir", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "20 images" in out
+    caches = list((tmp_path / "cache").glob("synthfaces-*.npy"))
+    assert len(caches) == 1 and np.load(caches[0], mmap_mode="r").shape == (20, 96, 96, 3)
+    assert not (tmp_path / "runs").exists()

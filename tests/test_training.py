@@ -92,3 +92,17 @@ def test_checkpoint_of_another_configuration_is_refused(images, tiny_cfg, tmp_pa
     other = dataclasses.replace(cfg, epochs=2, seed=5).validated()
     with pytest.raises(ArtifactError, match="another configuration"):
         fit(other, images, train, test, tmp_path, log=lambda s: None)
+
+
+def test_read_rows_from_a_memory_mapped_cache_equals_indexing(tmp_path, images):
+    from lib.training import _npy_rows, read_rows
+
+    path = tmp_path / "cache.npy"
+    np.save(path, images)
+    mapped = np.load(path, mmap_mode="r")
+    idx = np.array([3, 0, 63, 17, 17])
+    assert _npy_rows(mapped) is not None  # the pread path is taken
+    assert np.array_equal(read_rows(mapped, idx), images[idx])
+    assert _npy_rows(mapped[5:]) is None  # a slice falls back to plain indexing, still correct
+    assert np.array_equal(read_rows(mapped[5:], np.array([0, 2])), images[[5, 7]])
+    assert np.array_equal(read_rows(images, idx), images[idx])  # plain arrays too
