@@ -399,7 +399,8 @@ def test_corrupt_jpeg_is_skipped_with_one_warning(tmp_path):
     faces, messages = load_folder(root, tmp_path / "cache")
     assert len(messages) == 1
     assert messages[0].startswith(f"skipped 2 unreadable image file(s) of 5 in folder {root}: broken.jpg (OSError: ")
-    assert f"text.jpg (UnidentifiedImageError: cannot identify image file '{root / 'text.jpg'}')" in messages[0]
+    # (the reason in brackets is cut at 120 characters, so a long path inside it may end early)
+    assert "text.jpg (UnidentifiedImageError: cannot identify image file '" in messages[0]
     assert messages[0].endswith("; the cache holds the other 3.")
     assert faces.images.shape == (3, 96, 96, 3) and list(faces.labels["filename"]) == ["good0.png", "good1.png", "good2.png"]
     assert faces.meta["n_skipped"] == 2 and tmp_files(tmp_path / "cache") == []

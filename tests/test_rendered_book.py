@@ -24,7 +24,7 @@ from lib.config import REPO_ROOT
 HTML = Path(os.environ.get("LF_BOOK_HTML", REPO_ROOT / "_build" / "html")).resolve()
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
 CHAPTERS = sorted(p.stem for p in (REPO_ROOT / "book").glob("*.ipynb"))
-PAGES = ["intro", *CHAPTERS, "references"]
+PAGES = re.findall(r"(?:root|file): book/(\S+)", (REPO_ROOT / "_toc.yml").read_text())  # every page of the TOC
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
          "--disable-component-update", "--disable-sync", "--disable-quic", "--hide-scrollbars"]
 
