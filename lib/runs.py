@@ -54,12 +54,24 @@ class Run:
         import keras
 
         try:
-            return keras.saving.load_model(self.path / "autoencoder.keras", safe_mode=True)
+            model = keras.saving.load_model(self.path / "autoencoder.keras", safe_mode=True)
+            encoder, decoder = model.get_layer("encoder"), model.get_layer("decoder")
         except Exception as exc:  # a truncated or foreign file
             raise ArtifactError(
-                f"cannot load {self.path / 'autoencoder.keras'} ({type(exc).__name__}: {exc}); "
-                f"delete {self.path} and rerun to retrain."
+                f"cannot load {self.path / 'autoencoder.keras'} as this run's autoencoder ({type(exc).__name__}: "
+                f"{exc}); delete {self.path} and rerun to retrain."
             ) from exc
+        size = self.config.image_size
+        expected = {"encoder input": (size, size, 3), "encoder output": (self.config.z_dim,),
+                    "decoder output": (size, size, 3)}
+        found = {"encoder input": tuple(encoder.input.shape[1:]), "encoder output": tuple(encoder.output.shape[1:]),
+                 "decoder output": tuple(decoder.output.shape[1:])}
+        if found != expected:
+            raise ArtifactError(
+                f"{self.path / 'autoencoder.keras'} is a model of another shape ({found}, expected {expected}); "
+                f"delete {self.path} and rerun to retrain."
+            )
+        return model
 
     @property
     def encoder(self):
@@ -131,9 +143,10 @@ def verify_run(path: Path, cfg: RunConfig) -> None:
         raise ArtifactError(f"{path} holds no complete run (no manifest.json).")
     stored = read_json(path / "config.json")
     if stored.get("key") != cfg.key() or stored.get("config") != cfg.as_dict():
+        differing = sorted(k for k, v in cfg.as_dict().items() if (stored.get("config") or {}).get(k) != v)
         raise ArtifactError(
-            f"{path} was trained for another configuration (key {stored.get('key')} != {cfg.key()}); "
-            "it is not reused. Delete it, or use the parameters it was made with."
+            f"{path} was trained for another configuration (its config.json differs in "
+            f"{', '.join(differing) or 'its key'}); it is not reused. Delete it, or use the parameters it was made with."
         )
     manifest = read_json(manifest_path)
     for name in RUN_FILES:
@@ -184,8 +197,9 @@ def train_run(cfg: RunConfig, artifacts_dir: str | os.PathLike | None = None,
     cfg = cfg.validated()
     log = log or progress_printer()
     path = run_dir(cfg, artifacts_dir)
-    _check_writable(path)
+    _check_writable(path.parent.parent)  # the artefact root; the run's own folder comes after the data loaded
     faces = load_data(cfg, artifacts_dir)
+    path.mkdir(parents=True, exist_ok=True)
     train_idx, test_idx = split_indices(len(faces), cfg.test_fraction, cfg.seed)
     write_json(path / "config.json", {"key": cfg.key(), "config": cfg.as_dict()})
     with atomic_path(path / "split.npz") as tmp:
