@@ -15,7 +15,7 @@ stored as ``<cache_dir>/<dataset>-<key>.npy`` and hands it back memory-mapped an
 (:meth:`DataSpec.key`) hashes everything that determines the pixels, so a changed spec gets a new cache
 file, and a damaged, foreign or outdated cache is rebuilt with a warning, never silently reused.
 
-The cache is built chunk by chunk straight into a memory map (``np.lib.format.open_memmap``) on a
+The cache is built chunk by chunk, written sequentially after a ``.npy`` header (``np.lib.format``) on a
 temporary file that is renamed into place only when complete (:func:`lib.artifacts.atomic_path`).
 Rendering and decoding run in parallel in ``spawn``-ed worker processes (safe beside TensorFlow and in
 notebooks; a *script* that calls :func:`load_faces` with ``workers > 1`` needs the usual
@@ -800,11 +800,16 @@ def _build_cache(spec: DataSpec, source: _Source, cache_dir: Path, workers: int,
     # label files are read (and checked) before any pixel work, so a bad one fails fast
     all_labels = source.make_labels(source.names) if source.make_labels is not None else None
     with atomic_path(npy) as tmp:
-        out = np.lib.format.open_memmap(tmp, mode="w+", dtype=np.uint8, shape=(total, size, size, 3))
+        # the header (and the file's full size) via numpy; the pixels then by plain sequential writes, so
+        # the pages written stay in the page cache instead of the process's resident memory
+        header = np.lib.format.open_memmap(tmp, mode="w+", dtype=np.uint8, shape=(total, size, size, 3))
+        offset = header.offset
+        del header
         written = 0
         label_parts: list[pd.DataFrame] = []
         good_rows: list[int] = []
-        with contextlib.closing(_ordered_results(func, jobs, max(1, n_proc))) as results:
+        with open(tmp, "r+b") as fh, contextlib.closing(_ordered_results(func, jobs, max(1, n_proc))) as results:
+            fh.seek(offset)
             for job_no, (job, result) in enumerate(zip(jobs, results)):
                 if source.kind == "synth":
                     images, frame = result
@@ -813,11 +818,9 @@ def _build_cache(spec: DataSpec, source: _Source, cache_dir: Path, workers: int,
                     images = result.images
                     good_rows.extend(job_no * chunk + i for i in result.ok)
                     skipped.extend(result.bad)
-                out[written : written + len(images)] = images
+                fh.write(np.ascontiguousarray(images, dtype=np.uint8).tobytes())
                 written += len(images)
                 meter.update(written + len(skipped))
-        out.flush()
-        del out
         if written == 0:
             raise DataError(
                 f"no images found in {source.what}: all {total} files failed to decode "
