@@ -15,7 +15,6 @@ is absent, so each chapter runs on its own.
 """
 from __future__ import annotations
 
-import dataclasses
 import os
 import shutil
 from dataclasses import dataclass, field
@@ -240,8 +239,3 @@ def get_run(cfg: RunConfig, artifacts_dir: str | os.PathLike | None = None, trai
 def remove_run(cfg: RunConfig, artifacts_dir: str | os.PathLike | None = None) -> None:
     """Delete the run directory of ``cfg`` (used by tests and by ``python -m lib train --fresh``)."""
     shutil.rmtree(run_dir(cfg.validated(), artifacts_dir), ignore_errors=True)
-
-
-def with_overrides(cfg: RunConfig, **overrides) -> RunConfig:
-    """``cfg`` with some fields replaced (``None`` values are ignored)."""
-    return dataclasses.replace(cfg, **{k: v for k, v in overrides.items() if v is not None})

@@ -224,19 +224,13 @@ plotting.image_rows(
 feature_cfg = dataclasses.replace(cfg, seed=seed + 1, filters=(16, 32, 64, 64), z_dim=min(64, N),
                                   epochs=max(1, epochs // 2)).validated()
 feature_run = get_run(feature_cfg, artifacts_dir)
-features = feature_run.encoder
-
-
-def feature_of(images: np.ndarray) -> np.ndarray:
-    return feature_run.encode(images)
-
-
 real_test = run.images("test")
 real_train = run.images("train", n_gen)
 image_sets = {"held-out reconstructions (ceiling)": run.reconstruct(real_test),
               "training images (reference)": real_train}
 image_sets.update({name: run.decode(z) for name, z in points.items()})
-table = quality_table(feature_of(real_test), {name: feature_of(imgs) for name, imgs in image_sets.items()}, k=3)
+table = quality_table(feature_run.encode(real_test),
+                      {name: feature_run.encode(imgs) for name, imgs in image_sets.items()}, k=3)
 mean, cov = z_train.mean(axis=0), np.cov(z_train, rowvar=False)
 table["re-encoded inside 99% ellipsoid"] = [inside_ellipsoid_share(run.encode(imgs), mean, cov, level=0.99)
                                             for imgs in image_sets.values()]
