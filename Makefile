@@ -3,6 +3,9 @@
 #   make test   run all tests: unit tests of lib/, every notebook under nbval at the small profile, then
 #               the book built at the small profile and checked page by page in headless Chromium
 PYTHON ?= python3
+# REPO_URL=https://github.com/OWNER/REPO adds Binder/Colab launch buttons (tools/book_config.py)
+REPO_URL ?=
+TEST_REPO_URL := https://github.com/example-owner/latent-fragments
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cksum requirements.txt | cut -d' ' -f1)
@@ -21,7 +24,12 @@ $(STAMP): requirements.txt
 venv: $(STAMP)
 
 book: venv
+ifneq ($(REPO_URL),)
+	$(BIN)/python tools/book_config.py $(REPO_URL) _build/config/_config.yml
+	$(BIN)/jupyter-book build . --config _build/config/_config.yml -W --keep-going
+else
 	$(BIN)/jupyter-book build . -W --keep-going
+endif
 	@echo "book built: open _build/html/index.html"
 
 test: test-unit test-notebooks test-book
@@ -32,10 +40,12 @@ test-unit: venv
 test-notebooks: venv
 	LF_PROFILE=small MPLBACKEND=Agg $(BIN)/python -m pytest --nbval-lax -q -p no:cacheprovider book/*.ipynb
 
-# the whole book at the small profile, then every page opened in headless Chromium (skipped without it)
+# the whole book at the small profile (launch buttons for an example URL), then every page opened in
+# headless Chromium (skipped without it)
 test-book: venv
-	LF_PROFILE=small $(BIN)/jupyter-book build . --path-output _build/small -W --keep-going
-	LF_BOOK_HTML=_build/small/_build/html MPLBACKEND=Agg $(BIN)/python -m pytest -q -p no:cacheprovider tests/test_rendered_book.py
+	$(BIN)/python tools/book_config.py $(TEST_REPO_URL) _build/small-config/_config.yml
+	LF_PROFILE=small $(BIN)/jupyter-book build . --config _build/small-config/_config.yml --path-output _build/small -W --keep-going
+	LF_BOOK_HTML=_build/small/_build/html LF_BOOK_REPO_URL=$(TEST_REPO_URL) MPLBACKEND=Agg $(BIN)/python -m pytest -q -p no:cacheprovider tests/test_rendered_book.py
 
 clean-book:
 	rm -rf _build

@@ -4,6 +4,7 @@ Run from the repository root::
 
     .venv/bin/python benchmarks/bench_memory.py --images 170000 --epochs 1   # the figure (~30 min here)
     .venv/bin/python benchmarks/bench_memory.py --images 20000 --epochs 1    # a quicker look
+    .venv/bin/python benchmarks/bench_memory.py --images 170000 --prepare-only --artifacts-dir /tmp/lf170k
 
 Each step runs as its own ``python -m lib`` process in a scratch artefact folder (``--artifacts-dir``,
 default a fresh temporary folder that is deleted afterwards); the peak resident set size of each child is
@@ -43,6 +44,7 @@ def main() -> None:
     parser.add_argument("--images", type=int, default=20000)
     parser.add_argument("--epochs", type=int, default=1)
     parser.add_argument("--artifacts-dir", default=None, help="keep the cache and run here (default: temporary)")
+    parser.add_argument("--prepare-only", action="store_true", help="measure the cache preparation, skip training")
     args = parser.parse_args()
     scratch = Path(args.artifacts_dir) if args.artifacts_dir else Path(tempfile.mkdtemp(prefix="lf-bench-"))
     env = {**os.environ, "LF_ARTIFACTS": str(scratch)}
@@ -53,6 +55,8 @@ def main() -> None:
         cache = next((scratch / "cache").glob("synthfaces-*.npy"))
         print(f"prepare: {seconds:7.0f} s, {args.images / seconds:6.0f} img/s, peak RSS {rss:5.2f} GiB, "
               f"cache {cache.stat().st_size / 2**30:.2f} GiB on disk")
+        if args.prepare_only:
+            return
         seconds, rss, out = run_step(["train", *common], env)
         rates = [line for line in out.splitlines() if "img/s" in line]
         print(f"train:   {seconds:7.0f} s, peak RSS {rss:5.2f} GiB; {rates[-1] if rates else ''}")

@@ -375,3 +375,137 @@ def test_neighbour_label_agreement_against_chance():
     shuffled, chance2 = neighbour_label_agreement(idx, rng.permutation(truth))
     se = np.sqrt(chance * (1 - chance) / idx.size)
     assert abs(shuffled - chance2) < 6 * se * np.sqrt(5)  # pairs are correlated within a point: inflate
+
+
+# --------------------------------------------------------------------------------------------
+# One measurement per cloud (chapter 4's effect table and figures share it)
+# --------------------------------------------------------------------------------------------
+
+def test_mst_reuses_given_neighbour_lists():
+    x = np.random.default_rng(17).normal(size=(500, 8))
+    knn = fl.knn_search(x, k=20)
+    own = fl.mst_edge_lengths(x, k=10, dense_max=0)
+    reused = fl.mst_edge_lengths(x, k=10, dense_max=0, knn=knn)
+    assert np.array_equal(own, reused)
+    assert np.allclose(reused, _dense_reference(x))
+    with pytest.raises(ValueError, match="at least 10 neighbours"):
+        fl.mst_edge_lengths(x, k=10, dense_max=0, knn=fl.knn_search(x, k=5))
+
+
+def test_measure_cloud_matches_the_separate_functions(blobs):
+    x, _ = blobs
+    m = fl.measure_cloud(x)
+    dist, idx = fl.knn_search(x, k=20)
+    assert np.array_equal(m.knn_idx, idx) and np.allclose(m.knn_dist, dist)
+    assert np.allclose(m.mst_edges, fl.mst_edge_lengths(x))
+    labels, summary = fl.cluster_cloud(x, n_pcs=10)
+    assert np.array_equal(m.clusters, labels) and m.cluster_summary["n_clusters"] == summary["n_clusters"] == 5
+    values = fl.filament_statistics(m)
+    assert values.shape == (len(fl.FILAMENT_STATISTICS),)
+    assert values[0] == pytest.approx(dist[:, 0].mean()) and values[3] == pytest.approx(
+        fl.twonn_dimension(None, knn=dist))
+    assert values[7] == 5 and 0.5 < values[8] <= 1.0
+    with pytest.raises(ValueError, match="20 neighbours"):
+        fl.filament_statistics(fl.measure_cloud(x, k=10))
+
+
+def test_compare_with_null_keeps_the_measurements():
+    x = _anisotropic_gaussian(600, 12, seed=18)
+    calls = []
+
+    def measure(points):
+        calls.append(len(points))
+        return fl.measure_cloud(points)
+
+    result = fl.compare_with_null(x, fl.filament_statistics, n_null_draws=3, rng=np.random.default_rng(0),
+                                  bias_correction=True, measure=measure)
+    assert len(calls) == 1 + 2 * 3  # the data, 3 draws, 3 second-level draws: each measured once
+    assert np.allclose(result["data"], fl.filament_statistics(result["data_measure"]))
+    assert len(result["null_measures"]) == 3
+    assert np.allclose(result["null"], [fl.filament_statistics(m) for m in result["null_measures"]])
+    plain = fl.compare_with_null(x, lambda p: fl.filament_statistics(fl.measure_cloud(p)), n_null_draws=3,
+                                 rng=np.random.default_rng(0), bias_correction=True)
+    assert np.allclose(plain["z_score_corrected"], result["z_score_corrected"], equal_nan=True)
+    assert "data_measure" not in plain
+
+
+def test_label_carriage_and_whole_cloud_summary():
+    import pandas as pd
+
+    rng = np.random.default_rng(19)
+    centres = rng.normal(scale=10.0, size=(3, 24))
+    blob = rng.integers(0, 3, 900)
+    x = centres[blob] + rng.normal(size=(900, 24))
+    labels = pd.DataFrame({"blob": blob, "coin": rng.integers(0, 2, 900), "name": ["a"] * 900,
+                           "id": np.arange(900)})
+    values, table = fl.whole_cloud_summary(x, labels)
+    assert list(table.index) == ["blob", "coin"]  # text and 900-level columns are skipped
+    assert table.loc["blob", "lift"] > 2.5 and table.loc["blob", "levels"] == 3
+    se = np.sqrt(0.5 * 0.5 / (900 * 20)) * np.sqrt(20)  # neighbour pairs of one point are correlated
+    assert abs(table.loc["coin", "lift"] - 1.0) < 6 * se / table.loc["coin", "chance"]
+    dist, idx = fl.knn_search(x, k=20)
+    assert values["points"] == 900 and values["mean 1-NN distance"] == pytest.approx(dist[:, 0].mean())
+    assert values["Levina–Bickel dimension"] == pytest.approx(fl.levina_bickel_dimension(None, knn=dist))
+    with_clusters = fl.label_carriage(idx, labels, clusters=blob, rng=rng)
+    assert with_clusters.loc["blob", "cluster AMI"] == pytest.approx(1.0)
+    assert abs(with_clusters.loc["blob", "cluster AMI, shuffled labels"]) < 0.05
+    assert fl.whole_cloud_summary(x)[1] is None
+    with pytest.raises(ValueError, match="at least 20"):
+        fl.whole_cloud_summary(x, k=10)
+
+
+def test_pruned_search_is_exact(monkeypatch):
+    """The two-pass search of low-rank clouds finds the same neighbours as the plain search."""
+    rng = np.random.default_rng(21)
+    n, dim = 3000, 64
+    x = rng.normal(size=(n, dim)) * np.geomspace(10.0, 0.001, dim)  # variance in a few leading axes
+    monkeypatch.setattr(fl, "_PRUNE_MIN_POINTS", 10**9)
+    plain_d, plain_i = fl.knn_search(x, k=10)
+    ref_d, ref_i = fl.knn_search(x[:500], k=7, reference=x)
+    calls = []
+    original = fl._search_faiss if fl.HAVE_FAISS else fl._search_sklearn
+
+    def spy(queries, reference, n_neighbors):
+        calls.append((queries.shape, reference.shape[1]))
+        return original(queries, reference, n_neighbors)
+
+    monkeypatch.setattr(fl, "_search_faiss" if fl.HAVE_FAISS else "_search_sklearn", spy)
+    monkeypatch.setattr(fl, "_PRUNE_MIN_POINTS", 0)
+    head = fl._head_axes(x - x.mean(axis=0)).shape[1]
+    assert head < dim // 2
+    d, i = fl.knn_search(x, k=10)
+    assert calls[0] == ((n, head), head)  # pass 1 in the head space
+    np.testing.assert_array_equal(i, plain_i)
+    np.testing.assert_allclose(d, plain_d, rtol=1e-12)
+    d, i = fl.knn_search(x[:500], k=7, reference=x)
+    np.testing.assert_array_equal(i, ref_i)
+    # an isotropic cloud has no head: one plain search
+    calls.clear()
+    iso = rng.normal(size=(2000, dim))
+    assert fl._head_axes(iso - iso.mean(axis=0)) is None
+    fl.knn_search(iso, k=5)
+    assert calls == [((2000, dim), dim)]
+
+
+def test_pruned_search_falls_back_where_the_bound_fails(monkeypatch):
+    """Queries whose candidates cannot be proven complete are searched again in all dimensions."""
+    rng = np.random.default_rng(22)
+    dim = 32
+    x = rng.normal(size=(2000, dim)) * np.geomspace(3.0, 0.05, dim)
+    x[:40, -8:] += rng.normal(scale=20.0, size=(40, 8))  # points far out along the tail axes only
+    monkeypatch.setattr(fl, "_PRUNE_MIN_POINTS", 10**9)
+    plain_d, plain_i = fl.knn_search(x, k=8)
+    monkeypatch.setattr(fl, "_PRUNE_MIN_POINTS", 0)
+    monkeypatch.setattr(fl, "_PRUNE_MAX_HEAD_SHARE", 1.0)
+    calls = []
+    original = fl._search_faiss if fl.HAVE_FAISS else fl._search_sklearn
+
+    def spy(queries, reference, n_neighbors):
+        calls.append(queries.shape[0])
+        return original(queries, reference, n_neighbors)
+
+    monkeypatch.setattr(fl, "_search_faiss" if fl.HAVE_FAISS else "_search_sklearn", spy)
+    d, i = fl.knn_search(x, k=8)
+    assert len(calls) == 2 and 0 < calls[1] < 2000  # some queries needed the second pass
+    np.testing.assert_array_equal(i, plain_i)
+    np.testing.assert_allclose(d, plain_d, rtol=1e-12)

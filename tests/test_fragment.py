@@ -348,6 +348,14 @@ def test_gaussian_mixture_generator_weights():
         other = GaussianMixtureGenerator.fit(blobs, k=3, covariance_type=covariance_type)
         assert other.covariances.shape == (3, 2, 2)
         assert other.sample(10, np.random.default_rng(0)).shape == (10, 2)
+    # a large cloud is fitted on a sample of max_fit_points: weights within the sample's binomial spread
+    sampled = GaussianMixtureGenerator.fit(blobs, k=3, seed=0, max_fit_points=1000)
+    order = np.argsort([np.argmin(np.linalg.norm(centres - m, axis=1)) for m in sampled.means])
+    assert np.all(np.abs(sampled.weights[order] - weights) <= K_SIGMA * np.sqrt(weights * (1 - weights) / 1000))
+    assert not np.allclose(sampled.weights[order], weights, atol=1e-6)  # it did use a sample
+    np.testing.assert_allclose(sampled.means[order], centres, atol=K_SIGMA * math.sqrt(1 / (0.2 * 1000)) * 2)
+    same = GaussianMixtureGenerator.fit(blobs, k=3, seed=0, max_fit_points=len(blobs))
+    np.testing.assert_array_equal(same.means, gen.means)  # at or below the cap: all points
 
 
 # --------------------------------------------------------------------------------------------

@@ -57,13 +57,16 @@ def test_page_loads_with_decodable_figures_and_no_errors(name):
     for marker in ("Traceback (most recent call last)", "Error:", "NameError", "cell execution failed"):
         assert marker not in text, f"{name}: page shows '{marker}'"
     images = re.findall(r'<img[^>]+src="([^"]+)"', main)
-    if name in CHAPTERS:
-        assert images, f"{name}: a chapter page without figures"
+    if name in CHAPTERS:  # figures, not just the theme's SVG button icons
+        assert [src for src in images if not src.endswith(".svg")], f"{name}: a chapter page without figures"
     for src in images:
         if src.startswith("data:"):
             continue
         file = (path.parent / src).resolve()
         assert file.exists(), f"{name}: broken image {src}"
+        if file.suffix == ".svg":  # the theme's button icons
+            assert "<svg" in file.read_text(errors="replace"), f"{name}: {src} is not an SVG image"
+            continue
         with Image.open(file) as img:
             img.load()
             assert min(img.size) > 20, f"{name}: image {src} is {img.size}"
@@ -78,3 +81,22 @@ def test_table_of_contents_links_every_chapter():
     links = set(re.findall(r'href="([^"#]+)', dom))
     for chapter in CHAPTERS:
         assert any(link.endswith(f"{chapter}.html") for link in links), f"no link to {chapter} in the TOC"
+
+
+@pytest.mark.parametrize("name", CHAPTERS)
+def test_chapter_has_download_and_launch_buttons(name):
+    """Download as .ipynb always; Binder and Colab when the book was built with a repository URL."""
+    dom = chromium("--dump-dom", "--virtual-time-budget=3000", page_path(name).as_uri())
+    links = set(html.unescape(h) for h in re.findall(r'href="([^"]+)"', dom))
+    ipynb = [link for link in links if link.endswith(f"{name}.ipynb") and "://" not in link]
+    assert ipynb, f"{name}: no download link to {name}.ipynb"
+    assert (page_path(name).parent / ipynb[0]).resolve().exists(), f"{name}: {ipynb[0]} is not in the build"
+    repo = os.environ.get("LF_BOOK_REPO_URL")
+    if not repo:
+        pytest.skip("built without a repository URL (make book REPO_URL=...): no launch buttons expected")
+    owner_repo = repo.removeprefix("https://github.com/")
+    binder = f"https://mybinder.org/v2/gh/{owner_repo}/main?urlpath=lab/tree/book/{name}.ipynb"
+    colab = f"https://colab.research.google.com/github/{owner_repo}/blob/main/book/{name}.ipynb"
+    assert binder in links, f"{name}: no Binder link {binder}"
+    assert colab in links, f"{name}: no Colab link {colab}"
+    assert repo in links, f"{name}: no repository button"
