@@ -22,6 +22,9 @@ def test_config_copy_adds_the_repository_and_keeps_everything_else():
     assert config["launch_buttons"]["colab_url"] == "https://colab.research.google.com"
     assert config["execute"] == base["execute"] and config["exclude_patterns"] == base["exclude_patterns"]
     assert [p for p in config["bibtex_bibfiles"]] == [str(REPO_ROOT / p) for p in base["bibtex_bibfiles"]]
+    assert config["sphinx"]["local_extensions"] == {
+        name: str(REPO_ROOT / folder) for name, folder in base["sphinx"]["local_extensions"].items()}
+    assert config["sphinx"]["config"] == base["sphinx"]["config"]
 
 
 @pytest.mark.parametrize("url", ["github.com/a/b", "https://example.org/a/b", "https://github.com/a", ""])

@@ -100,3 +100,18 @@ def test_chapter_has_download_and_launch_buttons(name):
     assert binder in links, f"{name}: no Binder link {binder}"
     assert colab in links, f"{name}: no Colab link {colab}"
     assert repo in links, f"{name}: no repository button"
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_formulas_are_typeset_offline(name):
+    """Formulas render as math (MathJax from the book's own _static, no CDN), not as raw TeX."""
+    source = page_path(name).read_text()
+    if 'class="math notranslate' not in source:
+        pytest.skip(f"{name} has no formulas")
+    assert 'src="../_static/mathjax/tex-mml-chtml.js' in source or "_static/mathjax/tex-mml-chtml.js" in source
+    assert (HTML / "_static" / "mathjax" / "tex-mml-chtml.js").exists()
+    dom = chromium("--dump-dom", "--virtual-time-budget=10000", page_path(name).as_uri())
+    main = dom[dom.index("<main"):]
+    assert "<mjx-container" in main, f"{name}: MathJax did not typeset the formulas"
+    text = html.unescape(re.sub(r"<[^>]+>", " ", re.sub(r"<(script|style)\b.*?</\1>", " ", main, flags=re.S)))
+    assert "\\(" not in text and "\\[" not in text, f"{name}: raw TeX left on the page"

@@ -32,6 +32,9 @@ def config_with_repository(url: str, base: Path = ROOT / "_config.yml") -> dict:
     config.setdefault("html", {})["use_repository_button"] = True
     # paths in the configuration are relative to the book's root, not to where the copy is written
     config["bibtex_bibfiles"] = [str(ROOT / p) for p in config.get("bibtex_bibfiles", [])]
+    extensions = config.get("sphinx", {}).get("local_extensions") or {}
+    for name, folder in extensions.items():
+        extensions[name] = str(ROOT / folder)
     return config
 
 
