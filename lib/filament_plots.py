@@ -16,7 +16,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from .style import COLORS
+from .style import COLORS, PAGE_WIDTH
 
 __all__ = [
     "plot_knn_distance_curves",
@@ -27,7 +27,7 @@ __all__ = [
     "plot_radial_profile",
 ]
 
-_WIDTH = 10.0  # inches, the book's text width
+_WIDTH = PAGE_WIDTH  # inches, the book's text width (lib.style)
 DATA = COLORS["data"]
 NULL = COLORS["null"]
 

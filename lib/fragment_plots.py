@@ -16,8 +16,9 @@ from matplotlib.figure import Figure
 from scipy import stats
 
 from .fragment import Fragment
-from .latent_plots import draw_confidence_ellipses
-from .style import COLORS, color_for
+from .latent_plots import draw_confidence_ellipses, scatter_planes
+from .plotting import subsample_for_plot
+from .style import COLORS, PAGE_WIDTH, color_for
 
 __all__ = [
     "plot_spectrum",
@@ -26,15 +27,8 @@ __all__ = [
     "plot_sigma_extent",
 ]
 
-_WIDTH = 10.0  # inches, the book's text width
+_WIDTH = PAGE_WIDTH  # inches, the book's text width (lib.style)
 _LINESTYLES = ("-", "--", ":", "-.")
-
-
-def _subsample(points: np.ndarray, max_points: int | None, seed: int = 0) -> np.ndarray:
-    if max_points is None or len(points) <= max_points:
-        return points
-    rows = np.random.default_rng(seed).choice(len(points), max_points, replace=False)
-    return points[np.sort(rows)]
 
 
 def plot_spectrum(fragment: Fragment, marks: Sequence[float] = (0.90, 0.95, 0.99)) -> Figure:
@@ -102,27 +96,11 @@ def plot_principal_planes(scores: np.ndarray,
     needed = max(max(pair) for pair in pairs) + 1
     if scores.ndim != 2 or scores.shape[1] < needed:
         raise ValueError(f"scores need at least {needed} columns, got shape {scores.shape}")
-    n_cols = max(1, min(int(n_cols), len(pairs)))
-    n_rows = math.ceil(len(pairs) / n_cols)
-    fig, axes = plt.subplots(n_rows, n_cols, figsize=(_WIDTH, 4.2 * n_rows + 0.5), squeeze=False,
-                             layout="constrained")
-    shown = _subsample(scores, max_points)
-    others = {name: _subsample(np.asarray(points, dtype=np.float64), max_points, seed=1)
-              for name, points in (overlay or {}).items()}
-    for index, ax in enumerate(axes.flat):
-        if index >= len(pairs):
-            ax.remove()
-            continue
-        i, j = pairs[index]
-        ax.scatter(shown[:, i], shown[:, j], s=3, alpha=0.45, color=color_for(data_label),
-                   label=data_label, rasterized=True)
-        for name, points in others.items():
-            ax.scatter(points[:, i], points[:, j], s=3, alpha=0.35, color=color_for(name), label=name,
-                       rasterized=True)
+
+    def decorate(ax, i: int, j: int) -> None:
         if variances is not None:
             var = np.asarray(variances, dtype=np.float64)
-            centre, cov2 = np.zeros(2), np.diag([var[i], var[j]])
-            source = "normal model"
+            centre, cov2, source = np.zeros(2), np.diag([var[i], var[j]]), "normal model"
         else:
             centre, cov2 = scores[:, [i, j]].mean(axis=0), np.cov(scores[:, [i, j]], rowvar=False)
             source = "sample covariance"
@@ -130,7 +108,8 @@ def plot_principal_planes(scores: np.ndarray,
         ax.set_xlabel(f"score on PC{i + 1} (latent units)")
         ax.set_ylabel(f"score on PC{j + 1} (latent units)")
         ax.set_title(f"principal plane PC{i + 1} / PC{j + 1}", fontsize=10)
-    axes.flat[0].legend(fontsize=7, frameon=False, markerscale=3, loc="best")
+
+    fig, _ = scatter_planes(scores, pairs, overlay, max_points, n_cols, data_label, 4.2, decorate)
     fig.suptitle("z-points in principal planes of the latent fragment")
     return fig
 
@@ -156,7 +135,7 @@ def plot_qq(scores: np.ndarray, components: Sequence[int] = (0, 1, 2, 3, 9, 49),
     n_rows = math.ceil(len(components) / n_cols)
     fig, axes = plt.subplots(n_rows, n_cols, figsize=(_WIDTH, 3.3 * n_rows + 0.5), squeeze=False,
                              layout="constrained")
-    shown = _subsample(scores, max_points)
+    shown = subsample_for_plot(scores, max_points)
     n = len(shown)
     theoretical = stats.norm.ppf((np.arange(1, n + 1) - 0.375) / (n + 0.25))
     for index, ax in enumerate(axes.flat):

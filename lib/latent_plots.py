@@ -8,16 +8,18 @@ from :data:`lib.style.COLORS`, so a generator has the same colour in every figur
 from __future__ import annotations
 
 import math
-from typing import Mapping, Sequence
+from typing import Callable, Mapping, Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import Ellipse
 
 from .generators import cube_b_matching_radius, thin_shell_radius
 from .latent_stats import confidence_ellipse
+from .plotting import subsample_for_plot
 from .style import COLORS, PAGE_WIDTH, color_for
 
 __all__ = [
@@ -29,16 +31,10 @@ __all__ = [
     "plot_shell_law",
     "plot_correlation_matrix",
     "plot_coordinate_planes",
+    "scatter_planes",
 ]
 
 _WIDTH = PAGE_WIDTH  # inches, the book's text width
-
-
-def _subsample(points: np.ndarray, max_points: int | None, seed: int = 0) -> np.ndarray:
-    if max_points is None or len(points) <= max_points:
-        return points
-    rows = np.random.default_rng(seed).choice(len(points), max_points, replace=False)
-    return points[np.sort(rows)]
 
 
 def plot_component_grid(z: np.ndarray, n_cols: int = 16, bins: int = 30, shared_range: bool = True,
@@ -50,7 +46,7 @@ def plot_component_grid(z: np.ndarray, n_cols: int = 16, bins: int = 30, shared_
     (0.5 % to 99.5 % quantile of all values), so shifts and widths are comparable; a thin grey line
     marks zero. ``max_points`` rows (fixed-seed subsample) are enough for the shape.
     """
-    z = _subsample(np.asarray(z, dtype=np.float64), max_points)
+    z = subsample_for_plot(np.asarray(z, dtype=np.float64), max_points)
     n, dim = z.shape
     n_cols = max(1, min(int(n_cols), dim))
     n_rows = math.ceil(dim / n_cols)
@@ -259,30 +255,28 @@ def draw_confidence_ellipses(ax, centre: np.ndarray, cov2: np.ndarray, levels: S
                              linestyle=_ELLIPSE_STYLES[k % len(_ELLIPSE_STYLES)], label=f"{level:.0%} ellipse {source}"))
 
 
-def plot_coordinate_planes(z: np.ndarray, pairs: Sequence[tuple[int, int]],
-                           generators_samples: Mapping[str, np.ndarray] | None = None,
-                           level: float | Sequence[float] = (0.95,), max_points: int = 3000,
-                           n_cols: int = 3, data_label: str = "data") -> Figure:
-    """Scatter plots of the z-points in the coordinate planes ``(z_i, z_j)`` of chosen pairs.
+def scatter_planes(points: np.ndarray, pairs: Sequence[tuple[int, int]],
+                   overlay: Mapping[str, np.ndarray] | None = None, max_points: int = 3000, n_cols: int = 3,
+                   data_label: str = "data", panel_height: float = 3.4,
+                   decorate: Callable[[Axes, int, int], None] | None = None) -> tuple[Figure, np.ndarray]:
+    """A grid of scatter panels, one per plane ``(i, j)`` of columns of ``points``. Introduced in chapter 2.
 
-    Introduced in chapter 2. One panel per pair ``(i, j)``: the data (at most ``max_points``, fixed-seed
-    subsample), optionally the samples of generators (``{name: points}``, coloured with
-    :func:`color_for`, drawn over the data), and the data's normal confidence ellipses for each
-    ``level`` (:func:`lib.latent_stats.confidence_ellipse`, chi-square with 2 degrees of freedom)
-    as :class:`matplotlib.patches.Ellipse`.
+    Each panel shows the data (at most ``max_points``, fixed-seed subsample) and, drawn over it, each
+    ``overlay`` cloud (``{label: points}`` in the same columns), coloured by :func:`color_for`;
+    ``decorate(ax, i, j)`` then adds what the panel needs (ellipses, axis labels, title). The legend
+    is drawn on the first panel. Returns the figure and its axes; chapter 3's principal planes use it too.
     """
-    z = np.asarray(z, dtype=np.float64)
+    points = np.asarray(points, dtype=np.float64)
     pairs = [tuple(int(k) for k in pair) for pair in pairs]
     if not pairs:
-        raise ValueError("need at least one pair of components")
-    levels = (float(level),) if np.isscalar(level) else tuple(float(x) for x in level)
+        raise ValueError("need at least one pair of columns")
     n_cols = max(1, min(int(n_cols), len(pairs)))
     n_rows = math.ceil(len(pairs) / n_cols)
-    fig, axes = plt.subplots(n_rows, n_cols, figsize=(_WIDTH, 3.4 * n_rows + 0.6), squeeze=False,
+    fig, axes = plt.subplots(n_rows, n_cols, figsize=(_WIDTH, panel_height * n_rows + 0.6), squeeze=False,
                              layout="constrained")
-    shown = _subsample(z, max_points)
-    samples = {name: _subsample(np.asarray(points, dtype=np.float64), max_points, seed=1)
-               for name, points in (generators_samples or {}).items()}
+    shown = subsample_for_plot(points, max_points)
+    others = {name: subsample_for_plot(np.asarray(cloud, dtype=np.float64), max_points, seed=1)
+              for name, cloud in (overlay or {}).items()}
     for index, ax in enumerate(axes.flat):
         if index >= len(pairs):
             ax.remove()
@@ -290,17 +284,38 @@ def plot_coordinate_planes(z: np.ndarray, pairs: Sequence[tuple[int, int]],
         i, j = pairs[index]
         ax.scatter(shown[:, i], shown[:, j], s=3, alpha=0.5, color=color_for(data_label), label=data_label,
                    rasterized=True)
-        for name, points in samples.items():
-            ax.scatter(points[:, i], points[:, j], s=3, alpha=0.35, color=color_for(name), label=name,
+        for name, cloud in others.items():
+            ax.scatter(cloud[:, i], cloud[:, j], s=3, alpha=0.35, color=color_for(name), label=name,
                        rasterized=True)
-        mean2 = z[:, [i, j]].mean(axis=0)
-        cov2 = np.cov(z[:, [i, j]], rowvar=False)
-        draw_confidence_ellipses(ax, mean2, cov2, levels, "of the data")
+        if decorate is not None:
+            decorate(ax, i, j)
+    handles, labels = axes.flat[0].get_legend_handles_labels()
+    axes.flat[0].legend(handles, labels, fontsize=7, frameon=False, markerscale=3, loc="best")
+    return fig, axes
+
+
+def plot_coordinate_planes(z: np.ndarray, pairs: Sequence[tuple[int, int]],
+                           generators_samples: Mapping[str, np.ndarray] | None = None,
+                           level: float | Sequence[float] = (0.95,), max_points: int = 3000,
+                           n_cols: int = 3, data_label: str = "data") -> Figure:
+    """Scatter plots of the z-points in the coordinate planes ``(z_i, z_j)`` of chosen pairs.
+
+    Introduced in chapter 2. One panel per pair ``(i, j)`` (:func:`scatter_planes`): the data,
+    optionally the samples of generators (``{name: points}``) drawn over it, and the data's normal
+    confidence ellipses for each ``level`` (:func:`lib.latent_stats.confidence_ellipse`, chi-square
+    with 2 degrees of freedom) as :class:`matplotlib.patches.Ellipse`.
+    """
+    z = np.asarray(z, dtype=np.float64)
+    levels = (float(level),) if np.isscalar(level) else tuple(float(x) for x in level)
+
+    def decorate(ax: Axes, i: int, j: int) -> None:
+        draw_confidence_ellipses(ax, z[:, [i, j]].mean(axis=0), np.cov(z[:, [i, j]], rowvar=False), levels,
+                                 "of the data")
         ax.set_xlabel(f"$z_{{{i}}}$ (latent units)")
         ax.set_ylabel(f"$z_{{{j}}}$ (latent units)")
         ax.set_title(f"components {i} and {j}", fontsize=10)
-    handles, labels = axes.flat[0].get_legend_handles_labels()
-    axes.flat[0].legend(handles, labels, fontsize=7, frameon=False, markerscale=3, loc="best")
+
+    fig, _ = scatter_planes(z, pairs, generators_samples, max_points, n_cols, data_label, 3.4, decorate)
     level_text = ", ".join(f"{lev:.0%}" for lev in levels)
     fig.suptitle(f"z-points in coordinate planes with the data's {level_text} confidence ellipses")
     return fig

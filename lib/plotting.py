@@ -14,6 +14,14 @@ from matplotlib.figure import Figure
 from .style import PAGE_WIDTH, color_for
 
 
+def subsample_for_plot(points: np.ndarray, max_points: int | None, seed: int = 0) -> np.ndarray:
+    """At most ``max_points`` rows of ``points`` (a fixed-seed random subset, in order), for scatter plots."""
+    if max_points is None or len(points) <= max_points:
+        return points
+    rows = np.random.default_rng(seed).choice(len(points), max_points, replace=False)
+    return points[np.sort(rows)]
+
+
 def tile_images(images: np.ndarray, n_cols: int, pad: int = 2, pad_value: int = 255) -> np.ndarray:
     """Arrange uint8 images (N, H, W, 3) in a grid with ``pad`` pixels between them (chapter 1)."""
     images = np.asarray(images)
