@@ -237,6 +237,17 @@ def test_unknown_profile(tmp_path):
     assert not art.exists()
 
 
+def test_malformed_repository_url(tmp_path):
+    out = tmp_path / "config" / "_config.yml"
+    for url in ("github.com/o/r", "https://example.org/o/r", "https://github.com/o"):
+        proc = subprocess.run([sys.executable, str(REPO_ROOT / "tools" / "book_config.py"), url, str(out)],
+                              capture_output=True, text=True)
+        assert proc.returncode == 2
+        assert proc.stderr == (f"error: REPO_URL must look like https://github.com/OWNER/REPO (or gitlab.com), "
+                               f"got {url!r}\n")
+        assert not out.parent.exists()
+
+
 def test_papermill_parameter_of_wrong_type(tmp_path):
     art, out = tmp_path / "art", tmp_path / "out.ipynb"
     env = {**os.environ, "LF_PROFILE": "small", "LF_ARTIFACTS": str(art), "MPLBACKEND": "Agg"}

@@ -28,14 +28,9 @@ def test_config_copy_adds_the_repository_and_keeps_everything_else():
 
 
 @pytest.mark.parametrize("url", ["github.com/a/b", "https://example.org/a/b", "https://github.com/a", ""])
-def test_bad_repository_urls_are_refused(url, tmp_path):
+def test_bad_repository_urls_are_refused(url):
     with pytest.raises(ValueError, match="REPO_URL must look like"):
         book_config.config_with_repository(url)
-    out = tmp_path / "_config.yml"
-    proc = subprocess.run([sys.executable, str(REPO_ROOT / "tools" / "book_config.py"), url, str(out)],
-                          capture_output=True, text=True)
-    assert proc.returncode == 2 and proc.stderr.startswith("error: REPO_URL must look like")
-    assert not out.exists()
 
 
 def test_written_copy_is_valid_yaml(tmp_path):
