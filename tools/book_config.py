@@ -8,7 +8,7 @@ runs::
 
 and builds with ``jupyter-book build . --config _build/config/_config.yml``: the same configuration
 plus ``repository.url`` and the repository button. Without ``REPO_URL`` the book has download buttons
-(``.ipynb``, ``.md``, ``.pdf`` of each page) but no launch buttons.
+(each page's source - ``.ipynb`` for a chapter - and ``.pdf``) but no launch buttons.
 """
 from __future__ import annotations
 
