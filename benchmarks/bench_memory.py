@@ -5,6 +5,11 @@ Run from the repository root::
     .venv/bin/python benchmarks/bench_memory.py --images 170000 --epochs 1   # the issue's figure (~30 min here)
     .venv/bin/python benchmarks/bench_memory.py --images 20000 --epochs 1    # a quicker look
     .venv/bin/python benchmarks/bench_memory.py --images 170000 --prepare-only --artifacts-dir /tmp/lf170k
+    KERAS_BACKEND=torch python benchmarks/bench_memory.py --images 170000 --epochs 24   # issue 6, figure 7 (GPU)
+
+On a GPU machine without TensorFlow set ``KERAS_BACKEND`` to ``torch`` or ``jax``: the model is Keras 3
+layers only and the CLI then feeds batches through a ``keras.utils.PyDataset``; the ``train`` line gives
+the wall time of all epochs and the last epoch's images/s.
 
 Each step runs as its own ``python -m lib`` process in a scratch artefact folder (``--artifacts-dir``,
 default a fresh temporary folder that is deleted afterwards); the peak resident set size of each child is
