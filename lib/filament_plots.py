@@ -64,6 +64,23 @@ def _null_label(n_draws: int) -> str:
     return f"null model (fitted MND), {n_draws} draw{'s' if n_draws != 1 else ''}"
 
 
+def _density_against_null(ax, data: np.ndarray, pooled: np.ndarray, edges: np.ndarray, null_label: str,
+                          value_format: str = ".3g", mark_medians: bool = False) -> None:
+    """Density histograms of one data sample (filled and outlined) and the pooled null draws (dashed),
+    each labelled with its median; ``mark_medians`` also draws the medians as vertical lines."""
+    ax.hist(data, bins=edges, density=True, histtype="stepfilled", alpha=0.35, color=DATA)
+    if data.size:
+        ax.hist(data, bins=edges, density=True, histtype="step", linewidth=1.5, color=DATA,
+                label=f"data (median {np.median(data):{value_format}})")
+        if mark_medians:
+            ax.axvline(np.median(data), color=DATA, linewidth=1.2)
+    if pooled.size:
+        ax.hist(pooled, bins=edges, density=True, histtype="step", linewidth=1.5, linestyle="--", color=NULL,
+                label=f"{null_label} (median {np.median(pooled):{value_format}})")
+        if mark_medians:
+            ax.axvline(np.median(pooled), color=NULL, linewidth=1.2, linestyle="--")
+
+
 def plot_knn_distance_curves(data_knn: np.ndarray, null_knns: np.ndarray | Sequence[np.ndarray],
                              bins: int = 60) -> Figure:
     """Mean k-NN distance against k, and the distribution of 1-NN distances, data vs null.
@@ -91,14 +108,8 @@ def plot_knn_distance_curves(data_knn: np.ndarray, null_knns: np.ndarray | Seque
     ax_curve.legend(fontsize=8, frameon=False)
 
     edges = _common_bins([data_knn[:, 0]] + [n[:, 0] for n in nulls], bins, quantiles=(0.0, 0.999))
-    ax_hist.hist(_finite(data_knn[:, 0]), bins=edges, density=True, histtype="stepfilled", alpha=0.35,
-                 color=DATA)
-    ax_hist.hist(_finite(data_knn[:, 0]), bins=edges, density=True, histtype="step", linewidth=1.5,
-                 color=DATA, label=f"data (median {np.nanmedian(data_knn[:, 0]):.3g})")
-    if nulls:
-        pooled = np.concatenate([_finite(n[:, 0]) for n in nulls])
-        ax_hist.hist(pooled, bins=edges, density=True, histtype="step", linewidth=1.5, linestyle="--",
-                     color=NULL, label=f"null, pooled (median {np.median(pooled):.3g})")
+    pooled = np.concatenate([_finite(n[:, 0]) for n in nulls]) if nulls else np.empty(0)
+    _density_against_null(ax_hist, _finite(data_knn[:, 0]), pooled, edges, "null, pooled")
     ax_hist.set_xlabel("distance to the nearest neighbour (latent units)")
     ax_hist.set_ylabel("probability density (1 / latent unit)")
     ax_hist.set_title("Distribution of 1-NN distances", fontsize=10)
@@ -120,13 +131,8 @@ def plot_mst_edges(data_edges: np.ndarray, null_edges_list: np.ndarray | Sequenc
     nulls = [_finite(e) for e in _as_list(null_edges_list)]
     fig, (ax_hist, ax_tail) = plt.subplots(1, 2, figsize=(_WIDTH, 4.3), layout="constrained")
     edges = _common_bins([data_edges] + nulls, bins, quantiles=(0.0, 0.999))
-    ax_hist.hist(data_edges, bins=edges, density=True, histtype="stepfilled", alpha=0.35, color=DATA)
-    ax_hist.hist(data_edges, bins=edges, density=True, histtype="step", linewidth=1.5, color=DATA,
-                 label=f"data (median {np.median(data_edges):.3g})" if data_edges.size else "data")
-    if nulls:
-        pooled = np.concatenate(nulls)
-        ax_hist.hist(pooled, bins=edges, density=True, histtype="step", linewidth=1.5, linestyle="--",
-                     color=NULL, label=f"{_null_label(len(nulls))} (median {np.median(pooled):.3g})")
+    _density_against_null(ax_hist, data_edges, np.concatenate(nulls) if nulls else np.empty(0), edges,
+                          _null_label(len(nulls)))
     ax_hist.set_xlabel("MST edge length (latent units)")
     ax_hist.set_ylabel("probability density (1 / latent unit)")
     ax_hist.set_title("Distribution of the edge lengths", fontsize=10)
@@ -162,15 +168,8 @@ def plot_local_dimension(data_local: np.ndarray, null_local: np.ndarray | Sequen
     pooled = np.concatenate([_finite(a) for a in nulls]) if nulls else np.empty(0)
     fig, ax = plt.subplots(figsize=(_WIDTH, 4.3), layout="constrained")
     edges = _common_bins([data_local, pooled], bins, quantiles=(0.005, 0.995))
-    ax.hist(data_local, bins=edges, density=True, histtype="stepfilled", alpha=0.35, color=DATA)
-    if data_local.size:
-        ax.hist(data_local, bins=edges, density=True, histtype="step", linewidth=1.5, color=DATA,
-                label=f"data (median {np.median(data_local):.1f})")
-        ax.axvline(np.median(data_local), color=DATA, linewidth=1.2)
-    if pooled.size:
-        ax.hist(pooled, bins=edges, density=True, histtype="step", linewidth=1.5, linestyle="--", color=NULL,
-                label=f"{_null_label(len(nulls))} (median {np.median(pooled):.1f})")
-        ax.axvline(np.median(pooled), color=NULL, linewidth=1.2, linestyle="--")
+    _density_against_null(ax, data_local, pooled, edges, _null_label(len(nulls)), value_format=".1f",
+                          mark_medians=True)
     ax.set_xlabel("local intrinsic dimension (Levina-Bickel MLE per point, dimensionless)")
     ax.set_ylabel("probability density")
     ax.set_title(f"Local intrinsic dimension of {data_local.size:,} z-points against the null model")

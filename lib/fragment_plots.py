@@ -31,6 +31,18 @@ _WIDTH = PAGE_WIDTH  # inches, the book's text width (lib.style)
 _LINESTYLES = ("-", "--", ":", "-.")
 
 
+def _per_axis_log_plot(ax, values: np.ndarray, ylabel: str, title: str) -> None:
+    """One positive value per principal axis (1 = largest variance) on a log scale; zeros are left out."""
+    values = np.asarray(values, dtype=np.float64)
+    index = np.arange(1, values.size + 1)
+    positive = values > 0
+    ax.plot(index[positive], values[positive], marker="o", markersize=2.5, linewidth=1.0, color=COLORS["data"])
+    ax.set_yscale("log")
+    ax.set_xlabel("principal component (1 = largest variance)")
+    ax.set_ylabel(ylabel)
+    ax.set_title(title, fontsize=10)
+
+
 def plot_spectrum(fragment: Fragment, marks: Sequence[float] = (0.90, 0.95, 0.99)) -> Figure:
     """Explained-variance ratio per principal component (log scale) and its cumulative curve.
 
@@ -42,13 +54,7 @@ def plot_spectrum(fragment: Fragment, marks: Sequence[float] = (0.90, 0.95, 0.99
     dim = ratio.size
     index = np.arange(1, dim + 1)
     fig, (ax_ratio, ax_cum) = plt.subplots(1, 2, figsize=(_WIDTH, 4.2), layout="constrained")
-    positive = ratio > 0
-    ax_ratio.plot(index[positive], ratio[positive], marker="o", markersize=2.5, linewidth=1.0,
-                  color=COLORS["data"])
-    ax_ratio.set_yscale("log")
-    ax_ratio.set_xlabel("principal component (1 = largest variance)")
-    ax_ratio.set_ylabel("share of the total variance")
-    ax_ratio.set_title("Explained-variance ratio per component", fontsize=10)
+    _per_axis_log_plot(ax_ratio, ratio, "share of the total variance", "Explained-variance ratio per component")
 
     cumulative = np.cumsum(ratio)
     ax_cum.plot(index, cumulative, color=COLORS["data"], linewidth=1.6, label="cumulative share")
@@ -176,13 +182,8 @@ def plot_sigma_extent(fragment: Fragment, z: np.ndarray | None = None, sigma_ban
     fig, (ax_sigma, ax_origin) = plt.subplots(2, 1, figsize=(_WIDTH, 7.0), layout="constrained",
                                               sharex=True)
     ax_sigma.xaxis.set_tick_params(labelbottom=True)
-    positive = sigmas > 0
-    ax_sigma.plot(index[positive], sigmas[positive], marker="o", markersize=2.5, linewidth=1.0,
-                  color=COLORS["data"])
-    ax_sigma.set_yscale("log")
-    ax_sigma.set_xlabel("principal component (1 = largest variance)")
-    ax_sigma.set_ylabel("standard deviation σ (latent units)")
-    ax_sigma.set_title("Extent of the fragment: σ along each principal axis", fontsize=10)
+    _per_axis_log_plot(ax_sigma, sigmas, "standard deviation σ (latent units)",
+                       "Extent of the fragment: σ along each principal axis")
 
     ax_origin.axhspan(-sigma_band, sigma_band, color=COLORS["null"], alpha=0.15,
                       label=f"±{sigma_band:g} σ")
