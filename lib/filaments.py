@@ -162,17 +162,16 @@ def _exact_neighbours(x: np.ndarray, ref: np.ndarray, n_neighbors: int,
     centre = ref.mean(axis=0)
     ref_c = ref - centre
     x_c = ref_c if self_search else x - centre
+    ref32 = ref_c.astype(np.float32)
+    x32 = ref32 if self_search else x_c.astype(np.float32)
     n_ref = ref.shape[0]
     axes = None
     if n_ref >= _PRUNE_MIN_POINTS and n_neighbors + _PRUNE_EXTRA < n_ref:
         axes = _head_axes(ref_c)
     if axes is None:
-        ref32 = ref_c.astype(np.float32)
-        return search(ref32 if self_search else x_c.astype(np.float32), ref32, n_neighbors)
+        return search(x32, ref32, n_neighbors)
     ref_h32 = (ref_c @ axes).astype(np.float32)
     x_h32 = ref_h32 if self_search else (x_c @ axes).astype(np.float32)
-    ref32 = ref_c.astype(np.float32)
-    x32 = ref32 if self_search else x_c.astype(np.float32)
     cand = search(x_h32, ref_h32, n_neighbors + _PRUNE_EXTRA)
     # the search's float32 error: |a|^2 + |b|^2 - 2 a.b is off by a few ulp of the squared norms
     # (the margin is ~80 times that); differences of centred float32 points lose ~1e-7 relative
@@ -402,7 +401,8 @@ def _dense_mst(x: np.ndarray) -> np.ndarray:
 
 
 def mst_edge_lengths(x: np.ndarray, k: int = 15, dense_max: int = 3000, backend: str = "auto",
-                     return_info: bool = False, knn: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray | tuple[np.ndarray, dict[str, Any]]:
+                     return_info: bool = False, knn: tuple[np.ndarray, np.ndarray] | None = None
+                     ) -> np.ndarray | tuple[np.ndarray, dict[str, Any]]:
     """Edge lengths of the Euclidean minimum spanning tree (EMST), sorted, ``n - 1`` values.
 
     Introduced in chapter 4. For ``n <= dense_max`` the exact EMST of the complete distance graph
