@@ -1,23 +1,26 @@
 # latent-fragments: two commands do all the set-up on a fresh machine with Python 3.11 and pip.
 #   make book   build the whole book (every chapter executed on the default data) into _build/html
-#   make test   run all tests: unit tests of lib/, every notebook under nbval at the small profile, then
+#   make test   run all tests: unit tests of the package in lib/, every notebook under nbval at the small profile, then
 #               the book built at the small profile and checked page by page in headless Chromium
 PYTHON ?= python3
 # REPO_URL=https://github.com/OWNER/REPO adds Binder/Colab launch buttons (tools/book_config.py)
 REPO_URL ?=
 TEST_REPO_URL := https://github.com/example-owner/latent-fragments
+# EXTRAS=torch adds the optional second Keras backend (requirements-torch.txt); CI sets it
+EXTRAS ?=
 VENV   := .venv
 BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed-$(shell cksum requirements.txt | cut -d' ' -f1)
+REQS   := requirements.txt $(if $(findstring torch,$(EXTRAS)),requirements-torch.txt)
+STAMP  := $(VENV)/.installed-$(shell cat $(REQS) pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: venv book test test-unit test-notebooks test-book clean-book clean
+.PHONY: venv book test test-unit test-notebooks test-book sync clean-book clean
 
-$(STAMP): requirements.txt
+$(STAMP): $(REQS) pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements.txt
-	@# make `import lib` work from notebooks, papermill and pytest in this venv
-	$(BIN)/python -c "import sysconfig, pathlib; pathlib.Path(sysconfig.get_paths()['purelib'], 'latent_fragments.pth').write_text('$(CURDIR)\n')"
+	$(BIN)/python -m pip install --quiet $(addprefix -r ,$(REQS))
+	@# the package itself, editable: `import latent_fragments` and the `latent-fragments` command
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	@rm -f $(VENV)/.installed-*
 	@touch $@
 
@@ -46,6 +49,11 @@ test-book: venv
 	$(BIN)/python tools/book_config.py $(TEST_REPO_URL) _build/small-config/_config.yml
 	LF_PROFILE=small $(BIN)/jupyter-book build . --config _build/small-config/_config.yml --path-output _build/small -W --keep-going
 	LF_BOOK_HTML=_build/small/_build/html LF_BOOK_REPO_URL=$(TEST_REPO_URL) MPLBACKEND=Agg $(BIN)/python -m pytest -q -p no:cacheprovider tests/test_rendered_book.py
+
+# rewrite each chapter's notebook from its plain-text source (book/NN_name.py), or the other way round,
+# whichever was edited last (jupytext pairing; tests/test_book.py fails when a pair differs)
+sync: venv
+	$(BIN)/jupytext --sync book/[0-9]*.py
 
 clean-book:
 	rm -rf _build

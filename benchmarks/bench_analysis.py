@@ -6,7 +6,7 @@ Run from the repository root (``make book`` first: the default z-points come fro
     .venv/bin/python benchmarks/bench_analysis.py --images 20000    # a quicker look
     .venv/bin/python benchmarks/bench_analysis.py --z z.npy --labels labels.csv   # your own z-points
 
-The z-points: ``--z`` (a ``.npy`` of shape (N, dim), e.g. from ``python -m lib encode``) with an optional
+The z-points: ``--z`` (a ``.npy`` of shape (N, dim), e.g. from ``python -m latent_fragments encode``) with an optional
 ``--labels`` CSV (one row per z-point), or by default ``--images N`` synthfaces images (the uint8 cache
 is built if missing) encoded by the book's default run; these are kept in
 ``<artifacts>/bench/`` for the next call, and preparing and encoding are not part of the timing. A
@@ -23,17 +23,15 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from lib.artifacts import atomic_path  # noqa: E402
-from lib.config import RunConfig, default_artifacts_dir  # noqa: E402
+from latent_fragments.artifacts import atomic_path  # noqa: E402
+from latent_fragments.config import RunConfig, default_artifacts_dir  # noqa: E402
 
 
 def encoded_points(n_images: int, root: Path) -> tuple[np.ndarray, pd.DataFrame]:
@@ -41,8 +39,8 @@ def encoded_points(n_images: int, root: Path) -> tuple[np.ndarray, pd.DataFrame]
     z_path, labels_path = root / "bench" / f"z-synthfaces-{n_images}.npy", root / "bench" / f"labels-synthfaces-{n_images}.csv"
     if z_path.exists() and labels_path.exists():
         return np.load(z_path), pd.read_csv(labels_path)
-    from lib.data import DataSpec, load_faces
-    from lib.runs import get_run
+    from latent_fragments.data import DataSpec, load_faces
+    from latent_fragments.runs import get_run
 
     run = get_run(RunConfig().validated(), train=False)
     faces = load_faces(DataSpec(n_images=n_images), root / "cache")
@@ -74,8 +72,8 @@ class Timer:
 
 
 def chapter2(t: Timer, z_train: np.ndarray, z_test: np.ndarray, rng: np.random.Generator) -> None:
-    from lib.generators import matched_generators
-    from lib.latent_stats import (component_summary, correlation_order, cube_hit_probability,
+    from latent_fragments.stats.generators import matched_generators
+    from latent_fragments.stats.components import (component_summary, correlation_order, cube_hit_probability,
                                   ellipsoid_cube_volume_fraction, generator_report, latent_overview, radii,
                                   strongest_pairs, summarise_components)
 
@@ -102,8 +100,8 @@ def chapter2(t: Timer, z_train: np.ndarray, z_test: np.ndarray, rng: np.random.G
 
 def chapter3(t: Timer, z_train: np.ndarray, z_test: np.ndarray, labels: pd.DataFrame | None, seed: int,
              rng: np.random.Generator) -> None:
-    from lib.fragment import Fragment, core_normality, normality_by_component, origin_position, pc_label_association
-    from lib.generators import (GaussianMixtureGenerator, MultivariateNormal, TruncatedNormal, UniformEllipsoid,
+    from latent_fragments.stats.fragment import Fragment, core_normality, normality_by_component, origin_position, pc_label_association
+    from latent_fragments.stats.generators import (GaussianMixtureGenerator, MultivariateNormal, TruncatedNormal, UniformEllipsoid,
                                 matched_generators)
 
     frag = t("ch3 PCA of the fragment", Fragment.fit, z_train)
@@ -127,9 +125,9 @@ def chapter3(t: Timer, z_train: np.ndarray, z_test: np.ndarray, labels: pd.DataF
 
 def chapter4(t: Timer, z_train: np.ndarray, labels: pd.DataFrame | None, max_points: int, n_null_draws: int,
              rng: np.random.Generator) -> None:
-    from lib.filaments import (compare_with_null, densest_point, filament_statistics, label_carriage,
+    from latent_fragments.stats.filaments import (compare_with_null, densest_point, filament_statistics, label_carriage,
                                local_dimension, measure_cloud, radial_outlier_profile, whole_cloud_summary)
-    from lib.fragment import Fragment
+    from latent_fragments.stats.fragment import Fragment
 
     z_all = z_train.astype(np.float32)
     keep = np.sort(rng.choice(len(z_all), min(len(z_all), max_points), replace=False))

@@ -6,19 +6,17 @@ Run from the repository root::
 
 CelebA itself cannot be downloaded here, so the script writes ``--images`` JPEGs of CelebA's size
 (178x218, quality 90, synthfaces faces upscaled) in CelebA's layout (``img_align_celeba/000001.jpg`` ...)
-to a temporary folder, then builds the cache with :func:`lib.data.load_faces` with one and with two worker
+to a temporary folder, then builds the cache with :func:`latent_fragments.data.load_faces` with one and with two worker
 processes, and prints images/s and the projected time for 170,000 images.
 """
 from __future__ import annotations
 
 import argparse
 import os
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 
 def main() -> None:
@@ -28,8 +26,8 @@ def main() -> None:
 
     from PIL import Image
 
-    from lib.data import DataSpec, load_faces
-    from lib.synthfaces import render_batch
+    from latent_fragments.data import DataSpec, load_faces
+    from latent_fragments.synthfaces import render_batch
 
     with tempfile.TemporaryDirectory(prefix="lf-decode-") as tmp:
         folder = Path(tmp) / "celeba" / "img_align_celeba"

@@ -1,4 +1,4 @@
-"""Speed of the exact k-nearest-neighbour search of chapter 4 (lib/filaments.py).
+"""Speed of the exact k-nearest-neighbour search of chapter 4 (latent_fragments.stats.filaments).
 
 Run from the repository root::
 
@@ -7,7 +7,7 @@ Run from the repository root::
     .venv/bin/python benchmarks/bench_knn.py --backend sklearn --n 5000
 
 It draws standard-normal float32 points (the size of the encoded data sets: 256 latent
-dimensions, up to 170,000 z-points), runs :func:`lib.filaments.knn_distances` with ``k=20`` (the
+dimensions, up to 170,000 z-points), runs :func:`latent_fragments.stats.neighbours.knn_distances` with ``k=20`` (the
 point itself excluded; exact brute force, faiss ``IndexFlatL2`` on all cores if importable) and
 prints the wall-clock seconds and points/s per size, with the backend and the number of cores.
 Brute force costs ``O(N^2 dim)``, so 170,000 points take about 72 times as long as 20,000.
@@ -16,23 +16,19 @@ Nothing is written.
 from __future__ import annotations
 
 import argparse
-import os
-import sys
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import numpy as np  # noqa: E402
 
-from lib import filaments  # noqa: E402
+from latent_fragments.stats import neighbours
 
 
 def bench(n: int, dim: int, k: int, backend: str, seed: int = 0) -> float:
     """Seconds for the k-NN distances of ``n`` Gaussian points in ``dim`` dimensions."""
     x = np.random.default_rng(seed).standard_normal((n, dim), dtype=np.float32)
     start = time.perf_counter()
-    knn = filaments.knn_distances(x, k=k, backend=backend)
+    knn = neighbours.knn_distances(x, k=k, backend=backend)
     seconds = time.perf_counter() - start
     assert knn.shape == (n, k) and np.all(np.diff(knn, axis=1) >= 0)
     return seconds
@@ -48,8 +44,8 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     backend = args.backend
     if backend == "auto":
-        backend = "faiss" if filaments.HAVE_FAISS else "sklearn"
-    print(f"backend {backend}, {filaments._usable_cores()} usable cores, dim {args.dim}, k {args.k}")
+        backend = "faiss" if neighbours.HAVE_FAISS else "sklearn"
+    print(f"backend {backend}, {neighbours.usable_cores()} usable cores, dim {args.dim}, k {args.k}")
     sizes = [args.n] + ([170_000] if args.full else [])
     for n in sizes:
         seconds = bench(n, args.dim, args.k, backend)

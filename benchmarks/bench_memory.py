@@ -11,7 +11,7 @@ On a GPU machine without TensorFlow set ``KERAS_BACKEND`` to ``torch`` or ``jax`
 layers only and the CLI then feeds batches through a ``keras.utils.PyDataset``; the ``train`` line gives
 the wall time of all epochs and the last epoch's images/s.
 
-Each step runs as its own ``python -m lib`` process in a scratch artefact folder (``--artifacts-dir``,
+Each step runs as its own ``python -m latent_fragments`` process in a scratch artefact folder (``--artifacts-dir``,
 default a fresh temporary folder that is deleted afterwards); the peak resident set size of each child is
 read from ``resource.getrusage`` (Linux reports it in KiB). Prints, per step: wall time, images/s and peak
 RSS, plus the cache's size on disk, beside the float32 baseline a plain ``fit`` on arrays would need.
@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
 import shutil
 import subprocess
 import sys
@@ -32,15 +31,15 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def run_step(args: list[str], env: dict[str, str]) -> tuple[float, float, str]:
-    """Run ``python -m lib ARGS`` and return (seconds, peak RSS in GiB, stdout)."""
+    """Run ``python -m latent_fragments ARGS`` and return (seconds, peak RSS in GiB, stdout)."""
     t0 = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "lib", *args], cwd=ROOT, env=env, stdout=subprocess.PIPE,
+    proc = subprocess.Popen([sys.executable, "-m", "latent_fragments", *args], cwd=ROOT, env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
     _, status, usage = os.wait4(proc.pid, 0)
     seconds = time.perf_counter() - t0
     out, err = proc.stdout.read(), proc.stderr.read()
     if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"python -m lib {' '.join(args)} failed:\n{err[-2000:]}")
+        raise SystemExit(f"python -m latent_fragments {' '.join(args)} failed:\n{err[-2000:]}")
     return seconds, usage.ru_maxrss / 2**20, out
 
 

@@ -6,7 +6,7 @@ Run from the repository root (takes a few minutes on 2 cores)::
 
 Same model (the book's default AE), same synthfaces images, same machine, one process. Prints images/s of:
   1. plain ``model.fit`` on a float32 numpy array (what a reader of the blog would write),
-  2. the project's path: uint8 batches streamed from a memory map (``lib.training.make_stream``),
+  2. the project's path: uint8 batches streamed from a memory map (``latent_fragments.training.make_stream``),
 and their ratio, then the encoder's inference throughput. The first epoch (graph tracing) is timed apart
 from the following ones.
 """
@@ -15,11 +15,8 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import sys
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 
 def main() -> None:
@@ -35,10 +32,10 @@ def main() -> None:
     import keras
     import numpy as np
 
-    from lib.config import RunConfig
-    from lib.model import build_autoencoder
-    from lib.synthfaces import render_batch
-    from lib.training import make_stream, predict_batched
+    from latent_fragments.config import RunConfig
+    from latent_fragments.model import build_autoencoder
+    from latent_fragments.synthfaces import render_batch
+    from latent_fragments.training import make_stream, predict_batched
 
     cfg = dataclasses.replace(RunConfig(), profile="full")
     images, _ = render_batch(range(args.images), seed=0)

@@ -22,7 +22,7 @@ def _isolated_artifacts(tmp_path, monkeypatch):
 @pytest.fixture
 def tiny_cfg():
     """A RunConfig small enough to train in seconds: 64 synthfaces, narrow layers, z_dim 8."""
-    from lib.config import RunConfig
+    from latent_fragments.config import RunConfig
 
     return RunConfig(n_images=64, z_dim=8, epochs=2, batch_size=16, filters=(4, 8, 8, 8))
 

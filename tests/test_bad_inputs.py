@@ -1,8 +1,8 @@
 """The catalogue of bad inputs (book/bad_inputs.md): one test per row, each asserting the real message,
 the exit code and what is left on disk.
 
-Rows marked "CLI" in the catalogue run ``python -m lib train ...`` in a subprocess (or, where a callback
-has to be injected, ``lib.__main__.main`` in-process); decoding rows call :func:`lib.data.load_faces`;
+Rows marked "CLI" in the catalogue run ``python -m latent_fragments train ...`` in a subprocess (or, where a callback
+has to be injected, ``latent_fragments.cli.main`` in-process); decoding rows call :func:`latent_fragments.data.load_faces`;
 the papermill row executes chapter 1 with a parameter of the wrong type. Only tiny configurations are
 trained: one module-scoped run, copied into each test that damages or extends it.
 """
@@ -24,11 +24,11 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-import lib.runs as runs
-from lib.__main__ import main
-from lib.artifacts import ArtifactError, read_json
-from lib.config import REPO_ROOT, RunConfig
-from lib.data import DataSpec, load_faces
+import latent_fragments.runs as runs
+from latent_fragments.cli import main
+from latent_fragments.artifacts import ArtifactError, read_json
+from latent_fragments.config import REPO_ROOT, RunConfig
+from latent_fragments.data import DataSpec, load_faces
 
 PAGE = REPO_ROOT / "book" / "bad_inputs.md"
 
@@ -41,11 +41,11 @@ TINY_ARGS = ["--n-images", "64", "--z-dim", "8", "--epochs", "2", "--batch-size"
 # helpers
 # --------------------------------------------------------------------------------------------------
 def cli(art: Path, *args: str, **env_extra: str) -> subprocess.CompletedProcess:
-    """``python -m lib train *args`` from the repository root with ``LF_ARTIFACTS=art`` (full profile)."""
+    """``python -m latent_fragments train *args`` from the repository root with ``LF_ARTIFACTS=art`` (full profile)."""
     env = {**os.environ, "LF_ARTIFACTS": str(art), "TF_CPP_MIN_LOG_LEVEL": "2", **env_extra}
     if "LF_PROFILE" not in env_extra:
         env.pop("LF_PROFILE", None)
-    return subprocess.run([sys.executable, "-m", "lib", "train", *args], cwd=REPO_ROOT, env=env,
+    return subprocess.run([sys.executable, "-m", "latent_fragments", "train", *args], cwd=REPO_ROOT, env=env,
                           capture_output=True, text=True, timeout=180)
 
 
@@ -69,7 +69,7 @@ def files_under(root: Path) -> list[str]:
 
 
 def tmp_files(root: Path) -> list[str]:
-    """Temporary files of :func:`lib.artifacts.atomic_path` (``.<stem>.<random>.tmp<suffix>``) below root."""
+    """Temporary files of :func:`latent_fragments.artifacts.atomic_path` (``.<stem>.<random>.tmp<suffix>``) below root."""
     return [name for name in files_under(root) if ".tmp" in name.rsplit("/", 1)[-1]]
 
 
@@ -217,8 +217,8 @@ def test_non_integer_cli_parameter(tmp_path):
         proc = cli(art, "--z-dim", value)
         assert proc.returncode == 2, proc.stderr
         lines = proc.stderr.strip().splitlines()
-        assert lines[0].startswith("usage: python -m lib train")
-        assert lines[-1] == f"python -m lib train: error: argument --z-dim: invalid int value: '{value}'"
+        assert lines[0].startswith("usage: python -m latent_fragments train")
+        assert lines[-1] == f"python -m latent_fragments train: error: argument --z-dim: invalid int value: '{value}'"
         assert "Traceback" not in proc.stderr
     assert not art.exists()
 
@@ -305,7 +305,7 @@ def test_truncated_model_file(trained):
 def test_foreign_model_file(trained):
     import keras  # noqa: F401  (the model of another architecture is built and saved by Keras)
 
-    from lib.model import build_autoencoder
+    from latent_fragments.model import build_autoencoder
 
     cfg, art, path = trained
     model = path / "autoencoder.keras"
@@ -504,7 +504,7 @@ def test_odd_sized_images_are_centre_cropped_and_resized(tmp_path):
 
 
 # --------------------------------------------------------------------------------------------------
-# a known bug of lib/runs.py, and the catalogue itself
+# a known bug of latent_fragments/runs.py, and the catalogue itself
 # --------------------------------------------------------------------------------------------------
 def test_data_error_leaves_no_run_directory(tmp_path):
     art = tmp_path / "art"
@@ -547,7 +547,7 @@ def test_model_of_another_shape_behind_a_rewritten_manifest(trained, tmp_path):
     configuration is refused when it is loaded."""
     import dataclasses
 
-    from lib.model import build_autoencoder
+    from latent_fragments.model import build_autoencoder
 
     cfg, art, path = trained
     other = build_autoencoder(dataclasses.replace(cfg, z_dim=4).validated())

@@ -12,7 +12,7 @@ import sys
 import numpy as np
 import pandas as pd
 
-from lib.config import REPO_ROOT
+from latent_fragments.config import REPO_ROOT
 
 
 def run_script(name: str, *args: str) -> str:

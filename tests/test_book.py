@@ -1,37 +1,34 @@
-"""The book's structure: notebooks match their sources, carry no outputs, have the parameters cell, and
+"""The book's structure: notebooks match their paired jupytext sources, carry no outputs, have the parameters cell, and
 the table of contents lists them all."""
 from __future__ import annotations
 
 import ast
-import importlib.util
-from pathlib import Path
 
+import jupytext
 import nbformat
 import pytest
 
-from lib.config import REPO_ROOT
+from latent_fragments.config import REPO_ROOT
 
 NOTEBOOKS = sorted((REPO_ROOT / "book").glob("*.ipynb"))
 REQUIRED_PARAMETERS = {"dataset", "data_dir", "n_images", "z_dim", "epochs", "batch_size", "seed", "artifacts_dir"}
 
 
-def _nbbuild():
-    spec = importlib.util.spec_from_file_location("nbbuild", REPO_ROOT / "tools" / "nbbuild.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def _cells(notebook) -> list[tuple[str, str, list[str]]]:
+    return [(c.cell_type, c.source.strip(), c.metadata.get("tags", [])) for c in notebook.cells]
 
 
-def test_there_is_a_notebook_per_source():
-    sources = sorted(p.stem for p in (REPO_ROOT / "tools" / "chapters").glob("*.py"))
+def test_every_chapter_is_a_jupytext_pair():
+    sources = sorted(p.stem for p in (REPO_ROOT / "book").glob("[0-9]*.py"))
     assert sources == [p.stem for p in NOTEBOOKS] and sources
 
 
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.name)
-def test_notebook_is_built_from_its_source(notebook, tmp_path):
-    target = tmp_path / notebook.name
-    _nbbuild().build(REPO_ROOT / "tools" / "chapters" / f"{notebook.stem}.py", target)
-    assert target.read_text() == notebook.read_text(), "run `python tools/nbbuild.py` and commit"
+def test_notebook_matches_its_paired_source(notebook):
+    source = notebook.with_suffix(".py")
+    nb = nbformat.read(notebook, as_version=4)
+    assert nb.metadata.get("jupytext", {}).get("formats") == "ipynb,py:percent"
+    assert _cells(jupytext.read(source)) == _cells(nb), f"run `make sync` (jupytext --sync {source.name})"
 
 
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.name)

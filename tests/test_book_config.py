@@ -7,7 +7,7 @@ import sys
 import pytest
 import yaml
 
-from lib.config import REPO_ROOT
+from latent_fragments.config import REPO_ROOT
 
 sys.path.insert(0, str(REPO_ROOT / "tools"))
 import book_config  # noqa: E402

@@ -1,4 +1,4 @@
-"""The command line `python -m lib train|encode|info` (chapter 1)."""
+"""The command line `python -m latent_fragments train|encode|info` (chapter 1)."""
 from __future__ import annotations
 
 import json
@@ -8,8 +8,8 @@ import sys
 
 import numpy as np
 
-from lib.__main__ import main
-from lib.config import REPO_ROOT
+from latent_fragments.cli import main
+from latent_fragments.config import REPO_ROOT
 
 TINY = ["--n-images", "48", "--z-dim", "6", "--epochs", "1", "--batch-size", "16", "--filters", "4,4,8,8"]
 
@@ -44,7 +44,7 @@ def test_bad_input_exits_2_with_one_line(tmp_path):
     for args, expected in ((["--dataset", "mnist"], "valid names: synthfaces, orl, celeba, folder"),
                            (["--z-dim", "0"], "z_dim must be a positive integer"),
                            (["--dataset", "celeba", "--data-dir", str(tmp_path / "nope")], "img_align_celeba")):
-        proc = subprocess.run([sys.executable, "-m", "lib", "train", *args], cwd=REPO_ROOT, env=env,
+        proc = subprocess.run([sys.executable, "-m", "latent_fragments", "train", *args], cwd=REPO_ROOT, env=env,
                               capture_output=True, text=True, timeout=120)
         assert proc.returncode == 2, proc.stderr
         lines = [line for line in proc.stderr.splitlines() if line.startswith("error:")]

@@ -5,7 +5,7 @@ import dataclasses
 
 import pytest
 
-from lib.config import DEFAULT_N_IMAGES, SMALL_PROFILE, ConfigError, RunConfig
+from latent_fragments.config import DEFAULT_N_IMAGES, SMALL_PROFILE, ConfigError, RunConfig
 
 
 def test_defaults_validate_and_resolve_synthfaces_size():
@@ -80,8 +80,8 @@ def test_validation_is_idempotent(tmp_path):
 
 
 def test_key_follows_the_image_data(monkeypatch):
-    import lib.data
+    import latent_fragments.data
 
     before = RunConfig().validated().key()
-    monkeypatch.setattr(lib.data, "_renderer_version", lambda: "another renderer")
+    monkeypatch.setattr(latent_fragments.data, "_renderer_version", lambda: "another renderer")
     assert RunConfig().validated().key() != before

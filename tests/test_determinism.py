@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from lib.runs import get_run
+from latent_fragments.runs import get_run
 
 # oneDNN may reorder float sums between runs; relative differences of the z-point statistics must stay
 # below 1e-4 (float32 training of two epochs), far below any effect the chapters report.

@@ -1,4 +1,4 @@
-"""Tests of lib.filaments and lib.filament_plots (chapter 4: small-scale structure vs a null model).
+"""Tests of latent_fragments.stats.filaments and latent_fragments.plots.filaments (chapter 4: small-scale structure vs a null model).
 
 Seeds are fixed. Statistical tolerances are k standard errors (k = 4 unless noted) of the quantity
 under test, or are stated with their reason at the check. Sizes are small (at most a few thousand
@@ -18,11 +18,11 @@ import pytest  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from scipy import stats  # noqa: E402
 from scipy.sparse.csgraph import minimum_spanning_tree  # noqa: E402
-from scipy.spatial.distance import cdist, pdist, squareform  # noqa: E402
+from scipy.spatial.distance import pdist, squareform  # noqa: E402
 
-from lib import filament_plots as fp  # noqa: E402
-from lib import filaments as fl  # noqa: E402
-from lib.generators import MultivariateNormal  # noqa: E402
+from latent_fragments.plots import filaments as fp  # noqa: E402
+from latent_fragments.stats import filaments as fl  # noqa: E402
+from latent_fragments.stats.generators import MultivariateNormal  # noqa: E402
 
 K_SIGMA = 4.0
 EMBED_DIM = 256
@@ -87,49 +87,6 @@ def test_null_model_matches_mean_and_covariance():
     std = z.std(axis=0, ddof=1)
     assert np.all(np.abs(null.mean(axis=0) - z.mean(axis=0)) < K_SIGMA * std / math.sqrt(20000))
     assert np.allclose(null.var(axis=0, ddof=1), std**2, rtol=K_SIGMA * math.sqrt(2 / 20000))
-
-
-def test_knn_distances_shape_self_excluded_and_exact():
-    rng = np.random.default_rng(3)
-    x = rng.normal(size=(300, 16)).astype(np.float32)
-    dist, idx = fl.knn_search(x, 5)
-    assert dist.shape == idx.shape == (300, 5)
-    assert not np.any(idx == np.arange(300)[:, None]), "a point must not be its own neighbour"
-    assert np.all(np.diff(dist, axis=1) >= 0)
-    full = cdist(x.astype(np.float64), x.astype(np.float64))
-    np.fill_diagonal(full, np.inf)
-    assert np.allclose(dist, np.sort(full, axis=1)[:, :5], rtol=1e-10, atol=1e-12)
-    assert np.allclose(fl.knn_distances(x, 5), dist)
-    # against a separate reference set: no exclusion
-    queries = rng.normal(size=(40, 16))
-    against = fl.knn_distances(queries, 3, reference=x)
-    assert against.shape == (40, 3)
-    assert np.allclose(against, np.sort(cdist(queries, x.astype(np.float64)), axis=1)[:, :3])
-
-
-def test_knn_duplicates_count_as_neighbours():
-    x = np.random.default_rng(4).normal(size=(50, 6))
-    x = np.concatenate([x, x[:5]])  # points 50..54 duplicate 0..4
-    dist, idx = fl.knn_search(x, 2)
-    assert np.all(dist[:5, 0] == 0.0) and np.all(dist[50:, 0] == 0.0)
-    assert np.array_equal(idx[:5, 0], np.arange(50, 55))
-    assert not np.any(idx == np.arange(55)[:, None])
-
-
-@pytest.mark.skipif(not fl.HAVE_FAISS, reason="faiss-cpu not installed")
-def test_knn_faiss_and_sklearn_agree():
-    x = np.random.default_rng(5).normal(size=(500, 30)).astype(np.float32)
-    d_faiss, i_faiss = fl.knn_search(x, 7, backend="faiss")
-    d_sk, i_sk = fl.knn_search(x, 7, backend="sklearn")
-    assert np.allclose(d_faiss, d_sk)
-    assert np.mean(i_faiss == i_sk) > 0.999  # continuous data: no ties, identical neighbours
-    with pytest.raises(ValueError):
-        fl.knn_search(x, 7, backend="annoy")
-
-
-def test_knn_rejects_too_many_neighbours():
-    with pytest.raises(ValueError):
-        fl.knn_distances(np.zeros((5, 3)), k=5)  # only 4 others
 
 
 # --------------------------------------------------------------------------------------------
@@ -361,7 +318,7 @@ def test_plots_return_labelled_figures(blobs):
 
 
 def test_neighbour_label_agreement_against_chance():
-    from lib.filaments import knn_search, neighbour_label_agreement
+    from latent_fragments.stats.filaments import knn_search, neighbour_label_agreement
 
     rng = np.random.default_rng(8)
     centres = rng.normal(scale=10.0, size=(4, 12))
@@ -454,58 +411,3 @@ def test_label_carriage_and_whole_cloud_summary():
         fl.whole_cloud_summary(x, k=10)
 
 
-def test_pruned_search_is_exact(monkeypatch):
-    """The two-pass search of low-rank clouds finds the same neighbours as the plain search."""
-    rng = np.random.default_rng(21)
-    n, dim = 3000, 64
-    x = rng.normal(size=(n, dim)) * np.geomspace(10.0, 0.001, dim)  # variance in a few leading axes
-    monkeypatch.setattr(fl, "_PRUNE_MIN_POINTS", 10**9)
-    plain_d, plain_i = fl.knn_search(x, k=10)
-    ref_d, ref_i = fl.knn_search(x[:500], k=7, reference=x)
-    calls = []
-    original = fl._search_faiss if fl.HAVE_FAISS else fl._search_sklearn
-
-    def spy(queries, reference, n_neighbors):
-        calls.append((queries.shape, reference.shape[1]))
-        return original(queries, reference, n_neighbors)
-
-    monkeypatch.setattr(fl, "_search_faiss" if fl.HAVE_FAISS else "_search_sklearn", spy)
-    monkeypatch.setattr(fl, "_PRUNE_MIN_POINTS", 0)
-    head = fl._head_axes(x - x.mean(axis=0)).shape[1]
-    assert head < dim // 2
-    d, i = fl.knn_search(x, k=10)
-    assert calls[0] == ((n, head), head)  # pass 1 in the head space
-    np.testing.assert_array_equal(i, plain_i)
-    np.testing.assert_allclose(d, plain_d, rtol=1e-12)
-    d, i = fl.knn_search(x[:500], k=7, reference=x)
-    np.testing.assert_array_equal(i, ref_i)
-    # an isotropic cloud has no head: one plain search
-    calls.clear()
-    iso = rng.normal(size=(2000, dim))
-    assert fl._head_axes(iso - iso.mean(axis=0)) is None
-    fl.knn_search(iso, k=5)
-    assert calls == [((2000, dim), dim)]
-
-
-def test_pruned_search_falls_back_where_the_bound_fails(monkeypatch):
-    """Queries whose candidates cannot be proven complete are searched again in all dimensions."""
-    rng = np.random.default_rng(22)
-    dim = 32
-    x = rng.normal(size=(2000, dim)) * np.geomspace(3.0, 0.05, dim)
-    x[:40, -8:] += rng.normal(scale=20.0, size=(40, 8))  # points far out along the tail axes only
-    monkeypatch.setattr(fl, "_PRUNE_MIN_POINTS", 10**9)
-    plain_d, plain_i = fl.knn_search(x, k=8)
-    monkeypatch.setattr(fl, "_PRUNE_MIN_POINTS", 0)
-    monkeypatch.setattr(fl, "_PRUNE_MAX_HEAD_SHARE", 1.0)
-    calls = []
-    original = fl._search_faiss if fl.HAVE_FAISS else fl._search_sklearn
-
-    def spy(queries, reference, n_neighbors):
-        calls.append(queries.shape[0])
-        return original(queries, reference, n_neighbors)
-
-    monkeypatch.setattr(fl, "_search_faiss" if fl.HAVE_FAISS else "_search_sklearn", spy)
-    d, i = fl.knn_search(x, k=8)
-    assert len(calls) == 2 and 0 < calls[1] < 2000  # some queries needed the second pass
-    np.testing.assert_array_equal(i, plain_i)
-    np.testing.assert_allclose(d, plain_d, rtol=1e-12)

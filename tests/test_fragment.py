@@ -1,4 +1,4 @@
-"""Tests of lib.fragment, lib.fragment_plots and the chapter-3 generators of lib.generators.
+"""Tests of latent_fragments.stats.fragment, latent_fragments.plots.fragment and the chapter-3 generators of latent_fragments.stats.generators.
 
 Statistical tolerances are K_SIGMA standard errors of the estimate under test, derived from the
 sample size (so a correct implementation fails with probability far below 1e-4 per check); seeds
@@ -21,7 +21,7 @@ from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.patches import Ellipse  # noqa: E402
 from scipy import special, stats  # noqa: E402
 
-from lib.fragment import (  # noqa: E402
+from latent_fragments.stats.fragment import (  # noqa: E402
     Fragment,
     core_expected_share,
     core_mask,
@@ -30,8 +30,8 @@ from lib.fragment import (  # noqa: E402
     normality_by_component,
     origin_position,
 )
-from lib.fragment_plots import plot_principal_planes, plot_qq, plot_sigma_extent, plot_spectrum  # noqa: E402
-from lib.generators import (  # noqa: E402
+from latent_fragments.plots.fragment import plot_principal_planes, plot_qq, plot_sigma_extent, plot_spectrum  # noqa: E402
+from latent_fragments.stats.generators import (  # noqa: E402
     GaussianMixtureGenerator,
     Generator,
     TruncatedNormal,
@@ -102,7 +102,7 @@ def test_fragment_transformations(gauss):
     partial = frag.from_pca(scores[:, :3])
     np.testing.assert_allclose(frag.to_pca(partial)[:, 3:], 0.0, atol=1e-9)
     # Mahalanobis distance from the whitened scores equals the chapter-2 function
-    from lib.latent_stats import mahalanobis
+    from latent_fragments.stats.components import mahalanobis
 
     np.testing.assert_allclose(frag.mahalanobis(z[:200]), mahalanobis(z[:200], frag.mean, frag.cov),
                                rtol=1e-8)
@@ -312,7 +312,7 @@ def test_uniform_ellipsoid_statistics():
     gen = UniformEllipsoid(mean, cov, level=0.95)
     assert gen.threshold == pytest.approx(stats.chi2.ppf(0.95, dim))
     z = gen.sample(n, np.random.default_rng(0)).astype(np.float64)
-    from lib.latent_stats import mahalanobis
+    from latent_fragments.stats.components import mahalanobis
 
     d = mahalanobis(z, mean, cov)
     assert np.all(d**2 <= gen.threshold * (1 + 1e-5))
@@ -418,7 +418,7 @@ def test_plot_sigma_extent(gauss):
 def test_pc_label_association_finds_the_planted_labels():
     import pandas as pd
 
-    from lib.fragment import pc_label_association
+    from latent_fragments.stats.fragment import pc_label_association
 
     rng = np.random.default_rng(3)
     n = 4000

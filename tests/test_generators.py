@@ -1,4 +1,4 @@
-"""Tests of lib.generators: shapes, determinism and the statistics of each generator.
+"""Tests of latent_fragments.stats.generators: shapes, determinism and the statistics of each generator.
 
 Tolerances are k standard errors of the estimate under test (k = 4 unless noted), so a correct
 implementation fails with probability well below 1e-4 per check; seeds are fixed anyway.
@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from lib.generators import (
+from latent_fragments.stats.generators import (
     Generator,
     IndependentNormal,
     IsotropicNormal,
@@ -211,7 +211,7 @@ def test_cube_b_matching_radius_inverts_thin_shell_radius(dim: int) -> None:
 
 
 def test_matched_generators_reproduce_the_data_mean_radius():
-    from lib.generators import matched_generators
+    from latent_fragments.stats.generators import matched_generators
 
     rng = np.random.default_rng(11)
     dim, n = 64, 4000

@@ -1,4 +1,4 @@
-"""Tests of lib.latent_stats and lib.latent_plots (chapter 2).
+"""Tests of latent_fragments.stats.components and latent_fragments.plots.components (chapter 2).
 
 Statistical tolerances are K_SIGMA standard errors of the estimate under test, derived from the
 sample size; seeds are fixed. Figures are drawn with the Agg backend on small data and closed.
@@ -21,8 +21,8 @@ from scipy import stats  # noqa: E402
 from scipy.spatial.distance import cdist  # noqa: E402
 from scipy.spatial.distance import mahalanobis as scipy_mahalanobis  # noqa: E402
 
-from lib.generators import IndependentNormal, IsotropicNormal, MultivariateNormal, UniformCube  # noqa: E402
-from lib.latent_plots import (  # noqa: E402
+from latent_fragments.stats.generators import IndependentNormal, IsotropicNormal, MultivariateNormal, UniformCube  # noqa: E402
+from latent_fragments.plots.components import (  # noqa: E402
     COLORS,
     color_for,
     plot_component_grid,
@@ -32,7 +32,7 @@ from lib.latent_plots import (  # noqa: E402
     plot_shell_law,
     plot_summary_histograms,
 )
-from lib.latent_stats import (  # noqa: E402
+from latent_fragments.stats.components import (  # noqa: E402
     component_summary,
     confidence_ellipse,
     correlation_order,
@@ -402,7 +402,7 @@ def test_plot_coordinate_planes(small_cloud: np.ndarray) -> None:
 
 
 def test_latent_overview_separates_gaussian_data_from_cube_points():
-    from lib.latent_stats import latent_overview
+    from latent_fragments.stats.components import latent_overview
 
     rng = np.random.default_rng(5)
     dim = 16

@@ -4,8 +4,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from lib.config import RunConfig
-from lib.model import build_autoencoder, layer_table, split_autoencoder
+from latent_fragments.config import RunConfig
+from latent_fragments.model import build_autoencoder, layer_table, split_autoencoder
 
 
 @pytest.mark.parametrize("z_dim", [2, 32, 256])

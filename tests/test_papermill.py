@@ -6,7 +6,7 @@ import os
 import subprocess
 import sys
 
-from lib.config import REPO_ROOT
+from latent_fragments.config import REPO_ROOT
 
 
 def test_chapter_1_reruns_on_orl_with_another_latent_dimension(tmp_path):

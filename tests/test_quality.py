@@ -1,4 +1,4 @@
-"""Tests of lib.quality: the chapter-1 pixel measure and the chapter-3 distribution measures.
+"""Tests of latent_fragments.stats.quality: the chapter-1 pixel measure and the chapter-3 distribution measures.
 
 Closed forms are checked to round-off; estimates from samples within K_SIGMA standard errors
 derived from the sample size (delta method where needed); seeds are fixed.
@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 from scipy import linalg, stats
 
-from lib.quality import (
+from latent_fragments.stats.quality import (
     frechet_distance,
     frechet_distance_features,
     inside_ellipsoid_share,
@@ -165,4 +165,4 @@ def test_inside_ellipsoid_share():
         share = inside_ellipsoid_share(z, mean, cov, level=level)
         assert abs(share - level) <= K_SIGMA * math.sqrt(level * (1 - level) / n)
     assert inside_ellipsoid_share(z + 50.0, mean, cov) == 0.0
-    assert stats.chi2.ppf(0.99, dim) > 0  # the ellipsoid is the chi-square one of lib.latent_stats
+    assert stats.chi2.ppf(0.99, dim) > 0  # the ellipsoid is the chi-square one of latent_fragments.stats.components

@@ -8,9 +8,9 @@ import os
 import numpy as np
 import pytest
 
-import lib.runs as runs
-from lib.artifacts import ArtifactError, atomic_path
-from lib.runs import get_run, load_run, run_dir
+import latent_fragments.runs as runs
+from latent_fragments.artifacts import ArtifactError, atomic_path
+from latent_fragments.runs import get_run, load_run, run_dir
 
 
 @pytest.fixture

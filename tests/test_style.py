@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from lib.generators import (GaussianMixtureGenerator, MultivariateNormal, TruncatedNormal, UniformEllipsoid,
+from latent_fragments.stats.generators import (GaussianMixtureGenerator, MultivariateNormal, TruncatedNormal, UniformEllipsoid,
                             matched_generators)
-from lib.style import COLORS, color_for
+from latent_fragments.plots.style import COLORS, color_for
 
 
 def test_every_generator_of_the_book_has_its_own_colour():

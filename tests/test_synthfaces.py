@@ -1,4 +1,4 @@
-"""Tests of lib.synthfaces, the procedural face renderer that is the book's default data set."""
+"""Tests of latent_fragments.synthfaces, the procedural face renderer that is the book's default data set."""
 from __future__ import annotations
 
 import math
@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lib import synthfaces as sf
+from latent_fragments import synthfaces as sf
 
 N_RENDER = 400      # faces rendered once for the table and image checks
 N_SAMPLE = 2000     # factor dicts drawn (cheap) for the distribution checks

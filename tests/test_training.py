@@ -6,13 +6,13 @@ import dataclasses
 import numpy as np
 import pytest
 
-from lib.artifacts import ArtifactError, read_json
-from lib.training import epoch_order, fit, iter_batches, make_stream, split_indices
+from latent_fragments.artifacts import ArtifactError, read_json
+from latent_fragments.training import epoch_order, fit, iter_batches, make_stream, split_indices
 
 
 @pytest.fixture(scope="module")
 def images():
-    from lib.synthfaces import render_batch
+    from latent_fragments.synthfaces import render_batch
 
     return render_batch(range(64), seed=0)[0]
 
@@ -95,7 +95,7 @@ def test_checkpoint_of_another_configuration_is_refused(images, tiny_cfg, tmp_pa
 
 
 def test_read_rows_from_a_memory_mapped_cache_equals_indexing(tmp_path, images):
-    from lib.training import _npy_rows, read_rows
+    from latent_fragments.training import _npy_rows, read_rows
 
     path = tmp_path / "cache.npy"
     np.save(path, images)

@@ -1,3 +1,18 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
 # %% [markdown]
 # # 1. Encoder, decoder and latent space
 #
@@ -26,13 +41,13 @@ import numpy as np
 import pandas as pd
 from myst_nb import glue
 
-from lib import plotting
-from lib.config import RunConfig
-from lib.generators import UniformBall, UniformCube
-from lib.latent_stats import ellipsoid_fraction, radii
-from lib.model import layer_table
-from lib.quality import inside_ellipsoid_share, nearest_image_rmse
-from lib.runs import get_run, load_data
+from latent_fragments.plots import images as plotting
+from latent_fragments.config import RunConfig
+from latent_fragments.stats.generators import UniformBall, UniformCube
+from latent_fragments.stats.components import ellipsoid_fraction, radii
+from latent_fragments.model import layer_table
+from latent_fragments.stats.quality import inside_ellipsoid_share, nearest_image_rmse
+from latent_fragments.runs import get_run, load_data
 
 cfg = RunConfig(dataset=dataset, data_dir=data_dir, n_images=n_images, z_dim=z_dim, epochs=epochs,
                 batch_size=batch_size, seed=seed).validated()
@@ -68,7 +83,7 @@ plotting.image_grid(faces.images[:48], n_cols=12, title=f"The first 48 of {len(f
 # `dataset="celeba"` on CelebA {cite}`liu2015celeba` as in the blog. CelebA's aligned images are 178×218 pixels
 # with the eyes at about the same place in every image; the loader crops the 148×148 square from (15, 40) to
 # (163, 188), centred slightly below the image centre so that it keeps the chin, and resizes it to 96×96 with
-# Lanczos filtering (`lib.data.celeba_crop_box`). ORL's 112×92 photos are cropped to their centred 92×92
+# Lanczos filtering (`latent_fragments.data.celeba_crop_box`). ORL's 112×92 photos are cropped to their centred 92×92
 # square the same way, and any folder of images to its centred square.
 
 # %%

@@ -15,20 +15,20 @@ This module provides
 - :func:`core_mask`, :func:`core_mask_mahalanobis` and :func:`core_normality`: the "dense core"
   after removing outliers, and its normality tests.
 
-Conventions as in :mod:`lib.latent_stats`: point clouds have shape ``(n, dim)``; statistics are
+Conventions as in :mod:`latent_fragments.stats.components`: point clouds have shape ``(n, dim)``; statistics are
 computed in float64. ``pingouin`` (Henze-Zirkler test) is imported only where it is needed.
 """
 from __future__ import annotations
 
 import math
 import warnings
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 from scipy import special, stats
 
-from .latent_stats import as_cloud
+from .components import as_cloud
+from .gaussian import Gaussian
 
 __all__ = [
     "Fragment",
@@ -41,11 +41,6 @@ __all__ = [
     "pc_label_association",
 ]
 
-#: Principal axes whose variance is below this fraction of the largest variance count as degenerate:
-#: their standard deviation is floored at ``sqrt(_REL_VAR_FLOOR) * sigma_1`` when whitening.
-_REL_VAR_FLOOR = 1e-12
-
-
 def _default_rng(rng: np.random.Generator | None) -> np.random.Generator:
     return np.random.default_rng(0) if rng is None else rng
 
@@ -56,141 +51,8 @@ def _subsample_rows(n: int, max_n: int | None, rng: np.random.Generator) -> np.n
     return np.sort(rng.choice(n, int(max_n), replace=False))
 
 
-@dataclass
-class Fragment:
-    """Principal component analysis of a cloud of z-points. Introduced in chapter 3.
-
-    Attributes
-    ----------
-    mean : (dim,)
-        Centre of the cloud (sample mean).
-    components : (dim, dim)
-        Principal axes as *rows*, orthonormal, ordered by decreasing variance. The sign of each axis
-        is fixed so that its largest-magnitude entry is positive (reproducible plots).
-    variances : (dim,)
-        Variance of the scores along each axis (eigenvalues of the sample covariance, ddof=1),
-        descending, clipped at 0.
-    explained_ratio : (dim,)
-        ``variances / variances.sum()``.
-    n_points : int
-        Number of z-points the PCA was fitted on.
-
-    Scores are ``(z - mean) @ components.T``; the whitened scores divide them by ``sqrt(variances)``,
-    so that a normal cloud becomes a standard normal one and the Mahalanobis distance is the
-    Euclidean norm of the whitened scores.
-    """
-
-    mean: np.ndarray
-    components: np.ndarray
-    variances: np.ndarray
-    explained_ratio: np.ndarray
-    n_points: int = 0
-
-    # ------------------------------------------------------------------ construction
-    @classmethod
-    def fit(cls, z: np.ndarray) -> "Fragment":
-        """PCA of the z-points ``z`` via ``numpy.linalg.eigh`` of the sample covariance (ddof=1).
-
-        Eigenvalues are sorted in decreasing order and clipped at 0 (round-off can make the smallest
-        ones slightly negative).
-        """
-        z = as_cloud(z)
-        n, dim = z.shape
-        if n < 2:
-            raise ValueError(f"need at least 2 z-points, got {n}")
-        mean = z.mean(axis=0)
-        cov = np.cov(z, rowvar=False).reshape(dim, dim)
-        eigval, eigvec = np.linalg.eigh(0.5 * (cov + cov.T))
-        order = np.argsort(eigval)[::-1]
-        variances = np.clip(eigval[order], 0.0, None)
-        components = eigvec[:, order].T.copy()
-        # deterministic sign: largest-magnitude entry of every axis positive
-        pivots = np.argmax(np.abs(components), axis=1)
-        signs = np.sign(components[np.arange(dim), pivots])
-        signs[signs == 0] = 1.0
-        components *= signs[:, np.newaxis]
-        total = variances.sum()
-        explained = variances / total if total > 0 else np.full(dim, 1.0 / dim)
-        return cls(mean=mean, components=components, variances=variances, explained_ratio=explained,
-                   n_points=int(n))
-
-    # ------------------------------------------------------------------ properties
-    @property
-    def dim(self) -> int:
-        """Dimension of the latent space."""
-        return int(self.mean.shape[0])
-
-    @property
-    def sigmas(self) -> np.ndarray:
-        """Standard deviation along each principal axis, ``sqrt(variances)``."""
-        return np.sqrt(self.variances)
-
-    @property
-    def cov(self) -> np.ndarray:
-        """The covariance matrix ``components.T @ diag(variances) @ components``."""
-        return (self.components.T * self.variances) @ self.components
-
-    def _whitening_sigmas(self) -> np.ndarray:
-        sigmas = self.sigmas
-        floor = math.sqrt(_REL_VAR_FLOOR) * float(sigmas.max(initial=0.0))
-        return np.maximum(sigmas, floor if floor > 0 else 1.0)
-
-    # ------------------------------------------------------------------ transformations
-    def to_pca(self, z: np.ndarray, n_components: int | None = None) -> np.ndarray:
-        """PCA scores ``(z - mean) @ components.T``, shape ``(n, dim)`` or ``(n, n_components)``."""
-        z = as_cloud(z)
-        axes = self.components if n_components is None else self.components[:int(n_components)]
-        return (z - self.mean) @ axes.T
-
-    def from_pca(self, scores: np.ndarray) -> np.ndarray:
-        """Back from scores to z-points: ``mean + scores @ components[:k]`` for ``k`` score columns.
-
-        Fewer than ``dim`` columns mean the remaining scores are 0 (a point in the span of the
-        leading axes).
-        """
-        scores = as_cloud(scores, "scores")
-        k = scores.shape[1]
-        if k > self.dim:
-            raise ValueError(f"scores have {k} columns, more than dim={self.dim}")
-        return self.mean + scores @ self.components[:k]
-
-    def whiten(self, z: np.ndarray, n_components: int | None = None) -> np.ndarray:
-        """Whitened scores: PCA scores divided by the standard deviation of their axis.
-
-        Degenerate axes (variance below 1e-12 of the largest) are divided by the floored standard
-        deviation ``1e-6 * sigma_1`` instead of 0.
-        """
-        k = self.dim if n_components is None else int(n_components)
-        return self.to_pca(z, k) / self._whitening_sigmas()[:k]
-
-    def unwhiten(self, white: np.ndarray) -> np.ndarray:
-        """Inverse of :meth:`whiten`: whitened scores (leading ``k`` columns) -> z-points."""
-        white = as_cloud(white, "white")
-        return self.from_pca(white * self.sigmas[:white.shape[1]])
-
-    def mahalanobis(self, z: np.ndarray, squared: bool = False) -> np.ndarray:
-        """Mahalanobis distances of the rows of ``z`` from the centre (norm of the whitened scores)."""
-        white = self.whiten(z)
-        d2 = np.einsum("ij,ij->i", white, white)
-        return d2 if squared else np.sqrt(d2)
-
-    # ------------------------------------------------------------------ summaries
-    def n_components_for(self, fraction: float) -> int:
-        """Smallest number ``k`` of leading axes that explain at least ``fraction`` of the variance."""
-        fraction = float(fraction)
-        if not 0.0 < fraction <= 1.0:
-            raise ValueError(f"fraction must be in (0, 1], got {fraction}")
-        cumulative = np.cumsum(self.explained_ratio)
-        k = int(np.searchsorted(cumulative, fraction * (1.0 - 1e-12), side="left")) + 1
-        return min(k, self.dim)
-
-    def centre_distance_sigma(self) -> float:
-        """Mahalanobis distance of the origin from the centre: how many "sigmas" the origin lies off.
-
-        For a normal cloud, ``d^2`` of its own points is chi-square distributed with ``dim`` degrees of
-        freedom (typical value ``sqrt(dim)``), so compare the result with ``sqrt(dim)``, not with 1.
-        """
-        return float(self.mahalanobis(np.zeros(self.dim))[0])
+#: Chapter 3's name for the Gaussian fitted to the z-points, read as a PCA (:class:`Gaussian`).
+Fragment = Gaussian
 
 
 # --------------------------------------------------------------------------------------------

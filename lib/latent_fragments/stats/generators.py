@@ -6,7 +6,7 @@ isotropic and per-component normal distributions, and a multivariate normal fitt
 training data (parts III-IV). All share one small interface::
 
     gen.name                      # short label for tables and legends, e.g. "uniform cube b=1.50"
-    gen.kind                      # palette key of :data:`lib.style.COLORS`, e.g. "uniform cube"
+    gen.kind                      # palette key of :data:`latent_fragments.plots.style.COLORS`, e.g. "uniform cube"
     gen.dim                       # dimension of the latent space
     gen.sample(n, rng)            # float32 array of shape (n, dim)
 
@@ -342,7 +342,7 @@ class TruncatedNormal(Generator):
     Introduced in chapter 3. The covariance ``cov`` is diagonalised, ``cov = V diag(sigma^2) V^T``;
     each whitened score ``s_i`` is drawn independently from a standard normal truncated to
     ``|s_i| <= max_sigma`` and the point is ``mean + V (sigma * s)``. This keeps the generator inside
-    the box around the fragment's dense core (compare :func:`lib.fragment.core_mask`). Sampling is
+    the box around the fragment's dense core (compare :func:`latent_fragments.stats.fragment.core_mask`). Sampling is
     rejection-free, by inverting the normal CDF: with ``q = Phi(-c)`` and ``u`` uniform in (-1, 1),
     ``s = sign(u) * (-Phi^-1(q + |u| (1/2 - q)))``, accurate also far in the tails.
 

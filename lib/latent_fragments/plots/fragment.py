@@ -1,8 +1,8 @@
 """Figures of chapter 3: the PCA spectrum of the latent fragment, its principal planes, Q-Q plots.
 
-Same style as :mod:`lib.latent_plots`: every function returns a :class:`matplotlib.figure.Figure`
+Same style as :mod:`latent_fragments.plots.components`: every function returns a :class:`matplotlib.figure.Figure`
 (never calls ``plt.show``), 10 inches wide, with labelled axes and a title; colours come from
-:func:`lib.latent_plots.color_for`, so a point cloud has the same colour throughout the book.
+:func:`latent_fragments.plots.components.color_for`, so a point cloud has the same colour throughout the book.
 Principal axes are given as 0-based indices (0 = largest variance) and labelled "PC1", "PC2", ...
 """
 from __future__ import annotations
@@ -15,9 +15,9 @@ import numpy as np
 from matplotlib.figure import Figure
 from scipy import stats
 
-from .fragment import Fragment
-from .latent_plots import draw_confidence_ellipses, scatter_planes
-from .plotting import subsample_for_plot
+from ..stats.fragment import Fragment
+from .components import draw_confidence_ellipses, scatter_planes
+from .images import subsample_for_plot
 from .style import COLORS, PAGE_WIDTH, color_for
 
 __all__ = [
@@ -27,7 +27,7 @@ __all__ = [
     "plot_sigma_extent",
 ]
 
-_WIDTH = PAGE_WIDTH  # inches, the book's text width (lib.style)
+_WIDTH = PAGE_WIDTH  # inches, the book's text width (latent_fragments.plots.style)
 _LINESTYLES = ("-", "--", ":", "-.")
 
 
@@ -48,7 +48,7 @@ def plot_spectrum(fragment: Fragment, marks: Sequence[float] = (0.90, 0.95, 0.99
 
     Introduced in chapter 3. Left: share of the total variance on each axis; right: the cumulative
     share, with the number of leading axes needed for each fraction in ``marks`` marked
-    (:meth:`lib.fragment.Fragment.n_components_for`) and annotated. Two axes.
+    (:meth:`latent_fragments.stats.fragment.Fragment.n_components_for`) and annotated. Two axes.
     """
     ratio = np.asarray(fragment.explained_ratio, dtype=np.float64)
     dim = ratio.size
@@ -88,11 +88,11 @@ def plot_principal_planes(scores: np.ndarray,
 
     Introduced in chapter 3. ``scores`` are the data's PCA scores (:meth:`Fragment.to_pca`); one
     panel per pair ``(i, j)`` of 0-based axis indices. The ellipses (one per ``level``, chi-square with
-    2 degrees of freedom, :func:`lib.latent_stats.confidence_ellipse`) belong to the normal model
+    2 degrees of freedom, :func:`latent_fragments.stats.components.confidence_ellipse`) belong to the normal model
     centred at 0 with variances ``variances[i], variances[j]`` (the fragment's variances) if given,
     else to the sample mean and covariance of the shown columns. ``overlay`` maps a label to further
     scores (e.g. a generator's points in the same PCA coordinates), drawn over the data in the
-    colour :func:`lib.latent_plots.color_for` gives the label. At most ``max_points`` points per
+    colour :func:`latent_fragments.plots.components.color_for` gives the label. At most ``max_points`` points per
     cloud (fixed-seed subsample).
     """
     scores = np.asarray(scores, dtype=np.float64)

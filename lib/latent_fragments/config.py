@@ -19,8 +19,14 @@ from typing import Any
 
 from .artifacts import stable_hash
 
-#: Repository root (the folder holding ``lib/``); default home of ``artifacts/``.
-REPO_ROOT = Path(__file__).resolve().parent.parent
+def _checkout_root() -> Path | None:
+    """The repository holding this package when it runs from a checkout (``lib/latent_fragments``)."""
+    root = Path(__file__).resolve().parents[2]
+    return root if (root / "pyproject.toml").is_file() and (root / "lib" / "latent_fragments").is_dir() else None
+
+
+#: Repository root of a checkout (``None`` for an ordinary install); default home of ``artifacts/``.
+REPO_ROOT = _checkout_root()
 
 #: Values the small profile caps (``LF_PROFILE=small``).
 SMALL_PROFILE = {"n_images": 600, "epochs": 2}
@@ -47,9 +53,14 @@ def profile() -> str:
 
 
 def default_artifacts_dir() -> Path:
-    """Where runs and caches live unless a notebook or the CLI says otherwise: ``$LF_ARTIFACTS`` or
-    ``<repo>/artifacts``."""
-    return Path(os.environ.get("LF_ARTIFACTS", REPO_ROOT / "artifacts")).expanduser().resolve()
+    """Where runs and caches live unless a notebook or the CLI says otherwise: ``$LF_ARTIFACTS``, else
+    ``<repository>/artifacts`` for a checkout, else ``~/.cache/latent-fragments`` (an ordinary install)."""
+    if os.environ.get("LF_ARTIFACTS"):
+        return Path(os.environ["LF_ARTIFACTS"]).expanduser().resolve()
+    if REPO_ROOT is not None:
+        return REPO_ROOT / "artifacts"
+    cache_home = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return (Path(cache_home) / "latent-fragments").expanduser().resolve()
 
 
 def _positive_int(name: str, value: Any, allow_none: bool = False) -> int | None:
@@ -153,7 +164,7 @@ class RunConfig:
         return f"{self.dataset}-z{self.z_dim}-{self.key()}"
 
     def data_spec(self):
-        """The :class:`lib.data.DataSpec` of this run's images."""
+        """The :class:`latent_fragments.data.DataSpec` of this run's images."""
         from .data import DataSpec
 
         return DataSpec(

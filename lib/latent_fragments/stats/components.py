@@ -1,7 +1,7 @@
 """Statistics of z-point clouds (chapters 2-3).
 
 The functions here quantify where the encoder puts images in latent space and how artificial
-z-points from :mod:`lib.generators` compare with them: per-component distributions, radii,
+z-points from :mod:`latent_fragments.stats.generators` compare with them: per-component distributions, radii,
 correlations, Mahalanobis distances and confidence ellipsoids, nearest-neighbour distances, and the
 volume arithmetic behind the "curse of dimensionality" of blog part II.
 

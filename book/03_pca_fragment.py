@@ -1,3 +1,18 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
 # %% [markdown]
 # # 3. The latent fragment: PCA, normality, and generation inside it
 #
@@ -29,13 +44,14 @@ import numpy as np
 import pandas as pd
 from myst_nb import glue
 
-from lib import fragment_plots, plotting
-from lib.config import RunConfig
-from lib.fragment import Fragment, core_normality, normality_by_component, origin_position, pc_label_association
-from lib.generators import (GaussianMixtureGenerator, MultivariateNormal, TruncatedNormal, UniformEllipsoid,
+from latent_fragments.plots import fragment as fragment_plots
+from latent_fragments.plots import images as plotting
+from latent_fragments.config import RunConfig
+from latent_fragments.stats.fragment import Fragment, core_normality, normality_by_component, origin_position, pc_label_association
+from latent_fragments.stats.generators import (GaussianMixtureGenerator, MultivariateNormal, TruncatedNormal, UniformEllipsoid,
                             matched_generators)
-from lib.quality import inside_ellipsoid_share, quality_table
-from lib.runs import get_run
+from latent_fragments.stats.quality import inside_ellipsoid_share, quality_table
+from latent_fragments.runs import get_run
 
 cfg = RunConfig(dataset=dataset, data_dir=data_dir, n_images=n_images, z_dim=z_dim, epochs=epochs,
                 batch_size=batch_size, seed=seed).validated()

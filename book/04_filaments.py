@@ -1,3 +1,18 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
 # %% [markdown]
 # # 4. Filaments: small-scale structure, tested against a null model
 #
@@ -12,7 +27,7 @@
 # differences are significant. Every statistic is reported as an effect size
 # $z = (T_\text{data} - \langle T_\text{null} \rangle) / \operatorname{sd}(T_\text{null})$, with the null's
 # mean corrected for the bias of fitting a covariance matrix to a finite sample (a parametric double
-# bootstrap, see `lib.filaments.compare_with_null`).
+# bootstrap, see `latent_fragments.stats.filaments.compare_with_null`).
 
 # %% tags=["parameters"]
 dataset = "synthfaces"  # synthfaces (default), orl, celeba or folder
@@ -31,13 +46,14 @@ import numpy as np
 import pandas as pd
 from myst_nb import glue
 
-from lib import filament_plots, plotting
-from lib.config import RunConfig
-from lib.filaments import (FILAMENT_STATISTICS, compare_with_null, densest_point,
+from latent_fragments.plots import filaments as filament_plots
+from latent_fragments.plots import images as plotting
+from latent_fragments.config import RunConfig
+from latent_fragments.stats.filaments import (FILAMENT_STATISTICS, compare_with_null, densest_point,
                            filament_statistics, label_carriage, local_dimension, measure_cloud, null_model,
                            radial_outlier_profile, whole_cloud_summary)
-from lib.fragment import Fragment
-from lib.runs import get_run
+from latent_fragments.stats.fragment import Fragment
+from latent_fragments.runs import get_run
 
 cfg = RunConfig(dataset=dataset, data_dir=data_dir, n_images=n_images, z_dim=z_dim, epochs=epochs,
                 batch_size=batch_size, seed=seed).validated()

@@ -1,3 +1,18 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
 # %% [markdown]
 # # 2. Number distributions, radii and statistical generators
 #
@@ -34,13 +49,14 @@ import numpy as np
 import pandas as pd
 from myst_nb import glue
 
-from lib import latent_plots, plotting
-from lib.config import RunConfig
-from lib.generators import UniformCube, matched_generators, thin_shell_radius
-from lib.latent_stats import (component_summary, correlation_order, cube_hit_probability,
+from latent_fragments.plots import components as latent_plots
+from latent_fragments.plots import images as plotting
+from latent_fragments.config import RunConfig
+from latent_fragments.stats.generators import UniformCube, matched_generators, thin_shell_radius
+from latent_fragments.stats.components import (component_summary, correlation_order, cube_hit_probability,
                               ellipsoid_cube_volume_fraction, generator_report, latent_overview, radii,
                               strongest_pairs, summarise_components)
-from lib.runs import get_run
+from latent_fragments.runs import get_run
 
 cfg = RunConfig(dataset=dataset, data_dir=data_dir, n_images=n_images, z_dim=z_dim, epochs=epochs,
                 batch_size=batch_size, seed=seed).validated()

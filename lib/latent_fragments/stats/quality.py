@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image
 
-from .latent_stats import nearest_distance
+from .components import nearest_distance
 
 
 def pixel_vectors(images: np.ndarray, size: int = 24) -> np.ndarray:
@@ -141,9 +141,9 @@ def inside_ellipsoid_share(z_reencoded: np.ndarray, mean: np.ndarray, cov: np.nd
     """Share of re-encoded z-points inside the level-``level`` ellipsoid of the data's normal fit.
 
     Introduced in chapter 3: decoded generated images, encoded again, should land where real images
-    do. Wraps :func:`lib.latent_stats.ellipsoid_fraction`.
+    do. Wraps :func:`latent_fragments.stats.components.ellipsoid_fraction`.
     """
-    from .latent_stats import ellipsoid_fraction
+    from .components import ellipsoid_fraction
 
     return ellipsoid_fraction(z_reencoded, mean, cov, levels=(float(level),))[float(level)]
 

@@ -2,7 +2,7 @@
 
 Every function returns a :class:`matplotlib.figure.Figure` (never calls ``plt.show``), sized for
 a book page (10 inches wide), with labelled axes and a title that says what is shown. Colours come
-from :data:`lib.style.COLORS`, so a generator has the same colour in every figure of the book; use
+from :data:`latent_fragments.plots.style.COLORS`, so a generator has the same colour in every figure of the book; use
 :func:`color_for` to look a label such as ``"uniform cube b=1.50"`` up.
 """
 from __future__ import annotations
@@ -17,9 +17,9 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import Ellipse
 
-from .generators import cube_b_matching_radius, thin_shell_radius
-from .latent_stats import confidence_ellipse
-from .plotting import subsample_for_plot
+from ..stats.generators import cube_b_matching_radius, thin_shell_radius
+from ..stats.components import confidence_ellipse
+from .images import subsample_for_plot
 from .style import COLORS, PAGE_WIDTH, color_for
 
 __all__ = [
@@ -97,7 +97,7 @@ _SUMMARY_PANELS = (
 def plot_summary_histograms(summary: pd.DataFrame, bins: int = 30, alpha: float = 0.01) -> Figure:
     """Distributions over the components of their mean, std, skewness and excess kurtosis (2x2).
 
-    Introduced in chapter 2; ``summary`` is a :func:`lib.latent_stats.component_summary` table. Each
+    Introduced in chapter 2; ``summary`` is a :func:`latent_fragments.stats.components.component_summary` table. Each
     panel marks the median (solid) and, for skew and kurtosis, the normal distribution's value 0
     (grey dashed); kurtosis also marks the uniform distribution's -1.2 (red dotted). The title gives
     the share of components whose normality test rejects at level ``alpha``.
@@ -173,10 +173,10 @@ def plot_shell_law(b_values: Sequence[float], dim: int, measured_means: Sequence
                    measured_stds: Sequence[float], data_mean_radius: float | None = None) -> Figure:
     """Mean radius ``<R>`` of uniform-cube points against the half edge ``b``: the thin-shell law.
 
-    Introduced in chapter 2. Closed form of :func:`lib.generators.thin_shell_radius` as a line with
+    Introduced in chapter 2. Closed form of :func:`latent_fragments.stats.generators.thin_shell_radius` as a line with
     a +-1 std band, measured mean radii with their spread (std of R) as error bars, and - if
     ``data_mean_radius`` is given - a horizontal line at the data's mean radius with the matching
-    ``b`` (:func:`lib.generators.cube_b_matching_radius`) marked.
+    ``b`` (:func:`latent_fragments.stats.generators.cube_b_matching_radius`) marked.
     """
     b_values = np.asarray(b_values, dtype=np.float64)
     measured_means = np.asarray(measured_means, dtype=np.float64)
@@ -212,7 +212,7 @@ def plot_correlation_matrix(corr: np.ndarray, order: np.ndarray | None = None, b
     """Correlation matrix of the components (reordered by ``order``) and the histogram of its entries.
 
     Introduced in chapter 2. Left: the matrix with a diverging colour map on [-1, 1] and a colour
-    bar, rows and columns permuted by ``order`` (e.g. :func:`lib.latent_stats.correlation_order`);
+    bar, rows and columns permuted by ``order`` (e.g. :func:`latent_fragments.stats.components.correlation_order`);
     right: the distribution of the off-diagonal coefficients. Three axes in all.
     """
     corr = np.asarray(corr, dtype=np.float64)
@@ -302,7 +302,7 @@ def plot_coordinate_planes(z: np.ndarray, pairs: Sequence[tuple[int, int]],
 
     Introduced in chapter 2. One panel per pair ``(i, j)`` (:func:`scatter_planes`): the data,
     optionally the samples of generators (``{name: points}``) drawn over it, and the data's normal
-    confidence ellipses for each ``level`` (:func:`lib.latent_stats.confidence_ellipse`, chi-square
+    confidence ellipses for each ``level`` (:func:`latent_fragments.stats.components.confidence_ellipse`, chi-square
     with 2 degrees of freedom) as :class:`matplotlib.patches.Ellipse`.
     """
     z = np.asarray(z, dtype=np.float64)

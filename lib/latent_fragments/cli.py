@@ -1,11 +1,11 @@
-"""Command line: ``python -m lib train|prepare|encode|info`` with the notebooks' parameters (chapter 1).
+"""Command line: ``python -m latent_fragments train|prepare|encode|info`` with the notebooks' parameters (chapter 1).
 
 Examples::
 
-    python -m lib prepare --dataset celeba --data-dir ~/data/celeba --n-images 170000   # the image cache only
-    python -m lib train --dataset celeba --data-dir ~/data/celeba --n-images 170000 --epochs 24
-    python -m lib encode --dataset celeba --data-dir ~/data/celeba --n-images 170000 --epochs 24 --output z.npy
-    python -m lib info --dataset orl --z-dim 64 --epochs 2
+    python -m latent_fragments prepare --dataset celeba --data-dir ~/data/celeba --n-images 170000   # the image cache only
+    python -m latent_fragments train --dataset celeba --data-dir ~/data/celeba --n-images 170000 --epochs 24
+    python -m latent_fragments encode --dataset celeba --data-dir ~/data/celeba --n-images 170000 --epochs 24 --output z.npy
+    python -m latent_fragments info --dataset orl --z-dim 64 --epochs 2
 
 Errors in the input (unknown data set, missing folder, bad parameter, damaged run) end with one line
 that says what to do, and exit code 2.
@@ -118,8 +118,8 @@ def cmd_info(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of ``python -m lib``; returns the exit code."""
-    parser = argparse.ArgumentParser(prog="python -m lib", description=__doc__.split("\n")[0])
+    """Entry point of ``python -m latent_fragments``; returns the exit code."""
+    parser = argparse.ArgumentParser(prog="python -m latent_fragments", description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
     p_train = sub.add_parser("train", help="train (or resume) the run of these parameters; prints img/s per epoch")
     _run_args(p_train)
@@ -148,6 +148,3 @@ def main(argv: list[str] | None = None) -> int:
               file=sys.stderr)
         return 130
 
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -3,8 +3,8 @@
 Every function returns a :class:`matplotlib.figure.Figure` (never calls ``plt.show``), 10 inches
 wide, with labelled axes and a title that says what is shown. The data are drawn in
 ``COLORS["data"]`` and the null model (the multivariate normal fitted to the data, see
-:func:`lib.filaments.null_model`) in ``COLORS["null"]``, as in the rest of the book. Inputs are
-the outputs of :mod:`lib.filaments`.
+:func:`latent_fragments.stats.filaments.null_model`) in ``COLORS["null"]``, as in the rest of the book. Inputs are
+the outputs of :mod:`latent_fragments.stats.filaments`.
 """
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ __all__ = [
     "plot_radial_profile",
 ]
 
-_WIDTH = PAGE_WIDTH  # inches, the book's text width (lib.style)
+_WIDTH = PAGE_WIDTH  # inches, the book's text width (latent_fragments.plots.style)
 DATA = COLORS["data"]
 NULL = COLORS["null"]
 
@@ -85,7 +85,7 @@ def plot_knn_distance_curves(data_knn: np.ndarray, null_knns: np.ndarray | Seque
                              bins: int = 60) -> Figure:
     """Mean k-NN distance against k, and the distribution of 1-NN distances, data vs null.
 
-    Introduced in chapter 4. ``data_knn`` has shape ``(n, K)`` (:func:`lib.filaments.knn_distances`),
+    Introduced in chapter 4. ``data_knn`` has shape ``(n, K)`` (:func:`latent_fragments.stats.filaments.knn_distances`),
     ``null_knns`` one such array per null draw. Left: mean distance to the k-th neighbour for
     k = 1..K, the data as a line, the null as mean +- std across draws (band). Right: histograms
     (densities) of the distance to the nearest neighbour, data against all null draws pooled.
@@ -122,7 +122,7 @@ def plot_mst_edges(data_edges: np.ndarray, null_edges_list: np.ndarray | Sequenc
                    bins: int = 60) -> Figure:
     """Edge lengths of the minimum spanning tree, data vs null draws.
 
-    Introduced in chapter 4 (edges from :func:`lib.filaments.mst_edge_lengths`). Left: densities of
+    Introduced in chapter 4 (edges from :func:`latent_fragments.stats.filaments.mst_edge_lengths`). Left: densities of
     the edge lengths (filaments and clumps show up as an excess of short edges, gaps between
     groups as a tail of long ones). Right: the tail, the share of edges longer than a length
     (complementary CDF, log scale), data against each null draw.
@@ -159,7 +159,7 @@ def plot_local_dimension(data_local: np.ndarray, null_local: np.ndarray | Sequen
                          bins: int = 60) -> Figure:
     """Distribution of the per-point intrinsic dimension, data vs null.
 
-    Introduced in chapter 4 (values from :func:`lib.filaments.local_dimension`; ``null_local`` one
+    Introduced in chapter 4 (values from :func:`latent_fragments.stats.filaments.local_dimension`; ``null_local`` one
     array or one per null draw, pooled). Filaments would show up as an excess of low local
     dimensions. Medians are marked; the x range is the 0.5 % to 99.5 % quantile range.
     """
@@ -186,7 +186,7 @@ def plot_zoom_planes(data_scores: np.ndarray, null_scores: np.ndarray,
 
     Introduced in chapter 4. ``data_scores`` and ``null_scores`` have shape ``(n, 2)`` - both
     projected with the *data's* PCA. One row per zoom level: the square ``centre +- half_width``
-    (``centres`` one point for all levels, e.g. :func:`lib.filaments.densest_point`, or one per
+    (``centres`` one point for all levels, e.g. :func:`latent_fragments.stats.filaments.densest_point`, or one per
     level); left the data, right the null, with identical axis limits. Point size shrinks with the
     number of points shown; at most ``max_points`` per panel (the first ones inside the window).
     """
@@ -226,7 +226,7 @@ def plot_zoom_planes(data_scores: np.ndarray, null_scores: np.ndarray,
 def plot_cluster_sizes(data_summary: Mapping[str, Any], null_summaries: Sequence[Mapping[str, Any]]) -> Figure:
     """HDBSCAN clusters of the data and of null draws: sizes by rank, number and noise share.
 
-    Introduced in chapter 4 (summaries from :func:`lib.filaments.cluster_cloud`). Left: cluster
+    Introduced in chapter 4 (summaries from :func:`latent_fragments.stats.filaments.cluster_cloud`). Left: cluster
     sizes (share of the points) against their rank, data and each null draw. Right: number of
     clusters and noise share side by side, data against each null draw.
     """
@@ -287,7 +287,7 @@ def plot_cluster_sizes(data_summary: Mapping[str, Any], null_summaries: Sequence
 def plot_radial_profile(profile_df: pd.DataFrame) -> Figure:
     """Observed share of points beyond ``t`` sigma against the normal expectation.
 
-    Introduced in chapter 4 (table from :func:`lib.filaments.radial_outlier_profile`). One panel per
+    Introduced in chapter 4 (table from :func:`latent_fragments.stats.filaments.radial_outlier_profile`). One panel per
     criterion ("any axis": ``|whitened score| > t`` on any axis; "Mahalanobis": ``d_M`` beyond
     the chi quantile with the same tail probability as ``t`` sigma in 1-D): observed share with
     +- 2 standard-error bars (of the expected share) and the expectation, on a log scale. Shares
