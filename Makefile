@@ -26,13 +26,11 @@ $(STAMP): $(REQS) pyproject.toml
 
 venv: $(STAMP)
 
+# every build runs from a configuration copy whose execution cache is keyed on the package's code
+# (tools/book_config.py): a change in lib/latent_fragments re-executes every chapter, no page goes stale
 book: venv
-ifneq ($(REPO_URL),)
-	$(BIN)/python tools/book_config.py $(REPO_URL) _build/config/_config.yml
+	$(BIN)/python tools/book_config.py _build/config/_config.yml --cache-root _build/.jupyter_cache $(if $(REPO_URL),--repo-url $(REPO_URL))
 	$(BIN)/jupyter-book build . --config _build/config/_config.yml -W --keep-going
-else
-	$(BIN)/jupyter-book build . -W --keep-going
-endif
 	@echo "book built: open _build/html/index.html"
 
 test: test-unit test-notebooks test-book
@@ -46,7 +44,7 @@ test-notebooks: venv
 # the whole book at the small profile (launch buttons for an example URL), then every page opened in
 # headless Chromium (skipped without it)
 test-book: venv
-	$(BIN)/python tools/book_config.py $(TEST_REPO_URL) _build/small-config/_config.yml
+	LF_PROFILE=small $(BIN)/python tools/book_config.py _build/small-config/_config.yml --cache-root _build/small/.jupyter_cache --repo-url $(TEST_REPO_URL)
 	LF_PROFILE=small $(BIN)/jupyter-book build . --config _build/small-config/_config.yml --path-output _build/small -W --keep-going
 	LF_BOOK_HTML=_build/small/_build/html LF_BOOK_REPO_URL=$(TEST_REPO_URL) MPLBACKEND=Agg $(BIN)/python -m pytest -q -p no:cacheprovider tests/test_rendered_book.py
 

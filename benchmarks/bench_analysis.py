@@ -5,6 +5,7 @@ Run from the repository root (``make book`` first: the default z-points come fro
     .venv/bin/python benchmarks/bench_analysis.py --images 170000   # the issue's figure (~5 min + encoding)
     .venv/bin/python benchmarks/bench_analysis.py --images 20000    # a quicker look
     .venv/bin/python benchmarks/bench_analysis.py --z z.npy --labels labels.csv   # your own z-points
+    .venv/bin/python benchmarks/bench_analysis.py --synthetic 170000 --chapters 4  # a Gaussian cloud, no model
 
 The z-points: ``--z`` (a ``.npy`` of shape (N, dim), e.g. from ``python -m latent_fragments encode``) with an optional
 ``--labels`` CSV (one row per z-point), or by default ``--images N`` synthfaces images (the uint8 cache
@@ -13,9 +14,10 @@ is built if missing) encoded by the book's default run; these are kept in
 seeded 90/10 split gives training and held-out points, as in the chapters.
 
 Each step calls the same ``lib`` functions as the chapter named in its label, with the chapters'
-parameters, on *all* training z-points; chapter 4's comparison with the null model runs, as in the
-chapter, on a ``max_points`` sample (default 20,000; every null draw needs its own k-NN search) and the
-chapter's whole-cloud section does one exact k-NN search over all points. Decoding images, plots and
+parameters, on *all* training z-points; chapter 4's verdict (``filament_verdict``: two nulls, 19 draws
+each with the double bootstrap) runs, as in the chapter, on a ``max_points`` sample (default 4,000; every
+null draw needs its own k-NN search), its time printed as its own step, and the chapter's whole-cloud
+section does one exact k-NN search over all points. Decoding images, plots and
 the image-quality table (chapter 3's Fréchet distances, which re-encode images) are not statistics of
 the z-points and are left out. Prints seconds per step and the total.
 """
@@ -42,7 +44,7 @@ def encoded_points(n_images: int, root: Path) -> tuple[np.ndarray, pd.DataFrame]
     from latent_fragments.data import DataSpec, load_faces
     from latent_fragments.runs import get_run
 
-    run = get_run(RunConfig().validated(), train=False)
+    run = get_run(RunConfig().with_profile(), train=False)
     faces = load_faces(DataSpec(n_images=n_images), root / "cache")
     t0 = time.perf_counter()
     z = run.encode(faces.images)
@@ -124,29 +126,32 @@ def chapter3(t: Timer, z_train: np.ndarray, z_test: np.ndarray, labels: pd.DataF
 
 
 def chapter4(t: Timer, z_train: np.ndarray, labels: pd.DataFrame | None, max_points: int, n_null_draws: int,
-             rng: np.random.Generator) -> None:
-    from latent_fragments.stats.filaments import (compare_with_null, densest_point, filament_statistics, label_carriage,
-                               local_dimension, measure_cloud, radial_outlier_profile, whole_cloud_summary)
-    from latent_fragments.stats.fragment import Fragment
+             seed: int) -> None:
+    from latent_fragments.stats.filaments import (densest_point, filament_verdict, label_carriage,
+                                                  large_scale_coordinates, local_dimension, radial_outlier_profile,
+                                                  whole_cloud_summary)
+    from latent_fragments.stats.gaussian import Gaussian
 
     z_all = z_train.astype(np.float32)
-    keep = np.sort(rng.choice(len(z_all), min(len(z_all), max_points), replace=False))
-    z = z_all[keep]
-    result = t(f"ch4 null comparison: {len(z):,} points, {n_null_draws} null draws, bias-corrected",
-               compare_with_null, z, filament_statistics, n_null_draws=n_null_draws, rng=rng,
-               bias_correction=True, measure=measure_cloud)
-    data_m = result["data_measure"]
+    draws = max(3, n_null_draws)  # the leave-one-out spread of the global test needs 3
+    asked = f"{n_null_draws} null draws" + ("" if draws == n_null_draws else f" asked for, {draws} used (the minimum)")
+    verdict = t(f"ch4 null comparison: {min(len(z_all), max_points):,} points, {asked}, verdict against 2 nulls with "
+                f"the double bootstrap", filament_verdict, z_all, seed=seed, n_null_draws=draws, max_points=max_points)
+    print(f"          verdict: {verdict.label}, p = {verdict.p_values}, scale {verdict.scale:.3f}")
+    z = z_all[verdict.indices]
+    data_m = verdict.data_measure
     t("ch4 local dimensions", lambda: [local_dimension(None, knn=m.knn_dist)
-                                       for m in [data_m, *result["null_measures"][:3]]])
+                                       for m in [data_m, *verdict.tests["mnd"].measures]])
 
     def tails() -> None:
-        frag = Fragment.fit(z)
+        frag = Gaussian.fit(z)
         radial_outlier_profile(z, frag.mean, frag.cov)
         densest_point(frag.to_pca(z, n_components=2), bandwidth=0.2 * frag.sigmas[0])
     t("ch4 radial outlier profile, densest point", tails)
     if labels is not None:
-        t("ch4 label carriage of the sample", label_carriage, data_m.knn_idx, labels.iloc[keep].reset_index(drop=True),
-          clusters=data_m.clusters, rng=rng)
+        t("ch4 label carriage of the sample (linear-model baseline, bootstrap)", label_carriage, data_m.knn_idx,
+          labels.iloc[verdict.indices].reset_index(drop=True), scores=large_scale_coordinates(z),
+          clusters=data_m.clusters, rng=np.random.default_rng(seed))
     if len(z_all) > len(z):
         t(f"ch4 whole cloud: exact 20-NN search of all {len(z_all):,} points and its statistics",
           whole_cloud_summary, z_all, labels)
@@ -157,12 +162,19 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--images", type=int, default=170_000, help="synthfaces images to encode (default 170,000)")
     parser.add_argument("--z", default=None, help="a .npy of z-points instead (shape (N, dim))")
     parser.add_argument("--labels", default=None, help="CSV with one row per z-point (with --z)")
-    parser.add_argument("--max-points", type=int, default=20_000, help="chapter 4's null-comparison sample")
-    parser.add_argument("--null-draws", type=int, default=4, help="chapter 4's null draws (default 4)")
+    parser.add_argument("--synthetic", type=int, default=None,
+                        help="a synthetic Gaussian cloud of this many points instead (chapter 4's control)")
+    parser.add_argument("--dim", type=int, default=256, help="dimension of the synthetic cloud (default 256)")
+    parser.add_argument("--max-points", type=int, default=4000, help="chapter 4's verdict sample (default 4,000)")
+    parser.add_argument("--null-draws", type=int, default=19, help="chapter 4's null draws per null (default 19)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--chapters", default="2,3,4", help="which chapters' statistics to time")
     args = parser.parse_args(argv)
-    if args.z:
+    if args.synthetic:
+        from latent_fragments.stats.filaments import control_cloud
+
+        z, labels = control_cloud("gaussian", args.synthetic, args.dim, np.random.default_rng(args.seed)), None
+    elif args.z:
         z = np.load(args.z)
         labels = pd.read_csv(args.labels) if args.labels else None
     else:
@@ -186,7 +198,7 @@ def main(argv: list[str] | None = None) -> None:
     if 3 in chapters:
         chapter3(t, z_train, z_test, train_labels, args.seed, rng)
     if 4 in chapters:
-        chapter4(t, z_train, train_labels, args.max_points, args.null_draws, rng)
+        chapter4(t, z_train, train_labels, args.max_points, args.null_draws, args.seed)
     total = time.perf_counter() - t0
     for ch in sorted(chapters):
         print(f"chapter {ch}: {sum(s for name, s in t.rows if name.startswith(f'ch{ch} ')):8.1f} s")

@@ -12,11 +12,9 @@ processes, and prints images/s and the projected time for 170,000 images.
 from __future__ import annotations
 
 import argparse
-import os
 import tempfile
 import time
 from pathlib import Path
-
 
 
 def main() -> None:
@@ -27,6 +25,7 @@ def main() -> None:
     from PIL import Image
 
     from latent_fragments.data import DataSpec, load_faces
+    from latent_fragments.data.pool import usable_cores
     from latent_fragments.synthfaces import render_batch
 
     with tempfile.TemporaryDirectory(prefix="lf-decode-") as tmp:
@@ -37,7 +36,7 @@ def main() -> None:
             for k, face in enumerate(faces):
                 Image.fromarray(face).resize((178, 218), Image.Resampling.BILINEAR).save(
                     folder / f"{start + k + 1:06d}.jpg", quality=90)
-        print(f"{args.images} CelebA-sized JPEGs written; {os.cpu_count()} cores")
+        print(f"{args.images} CelebA-sized JPEGs written; {usable_cores()} usable cores")
         for workers in (1, 2):
             t0 = time.perf_counter()
             faces = load_faces(DataSpec(dataset="celeba", data_dir=str(folder.parent)), Path(tmp) / f"cache{workers}",

@@ -1,4 +1,4 @@
-"""Speed of the exact k-nearest-neighbour search of chapter 4 (latent_fragments.stats.filaments).
+"""Speed of the exact k-nearest-neighbour search of chapter 4 (latent_fragments.stats.neighbours).
 
 Run from the repository root::
 

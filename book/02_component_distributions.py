@@ -16,8 +16,8 @@
 # %% [markdown]
 # # 2. Number distributions, radii and statistical generators
 #
-# Chapter 1 decoded random points of a cube and a ball and found that they land far from the z-points of
-# real faces. Parts II–V of the blog series {cite}`moenchmeyer2023part2,moenchmeyer2023part4` explain why, with plain statistics of the z-points: how the
+# Chapter 1 decoded random points of a cube and a ball and measured how far they land from the z-points of
+# real faces. Parts II–V of the blog series {cite}`moenchmeyer2023part2,moenchmeyer2023part4` explain the blog's misses with plain statistics of the z-points: how the
 # values of single latent components are distributed, how long the z-vectors are, how strongly components
 # are correlated, and where simple statistical generators put their points. The blog's findings on CelebA,
 # which this chapter checks on this run:
@@ -42,32 +42,42 @@ compare_dataset = "orl"  # a second data set analysed side by side (None to skip
 compare_epochs = 40  # ORL's 360 training images need more passes than the default data
 compare_batch_size = 32
 
-# %%
-import dataclasses
-
+# %% tags=["hide-input"]
 import numpy as np
 import pandas as pd
-from myst_nb import glue
 
+from latent_fragments import provenance
+from latent_fragments.config import RunConfig
+from latent_fragments.pages import component_distributions as numbers
 from latent_fragments.plots import components as latent_plots
 from latent_fragments.plots import images as plotting
-from latent_fragments.config import RunConfig
-from latent_fragments.stats.generators import UniformCube, matched_generators, thin_shell_radius
-from latent_fragments.stats.components import (component_summary, correlation_order, cube_hit_probability,
-                              ellipsoid_cube_volume_fraction, generator_report, latent_overview, radii,
-                              strongest_pairs, summarise_components)
+from latent_fragments.plots.style import Cloud
 from latent_fragments.runs import get_run
+from latent_fragments.stats.components import (component_summary, correlation_order,
+                                               cube_hit_probability, generator_report,
+                                               latent_overview, radii, strongest_pairs,
+                                               volume_ratio_terms)
+from latent_fragments.stats.generators import UniformCube, matched_generators
+from latent_fragments.stats.regions import PredictiveRegion, nominal_share_inside
 
-cfg = RunConfig(dataset=dataset, data_dir=data_dir, n_images=n_images, z_dim=z_dim, epochs=epochs,
-                batch_size=batch_size, seed=seed).validated()
+# %%
+cfg = RunConfig(dataset=dataset, data_dir=data_dir, n_images=n_images, z_dim=z_dim,
+                epochs=epochs, batch_size=batch_size, seed=seed).with_profile()
 rng = np.random.default_rng(seed)
 run = get_run(cfg, artifacts_dir)
-z_train, z_test = np.asarray(run.z_train, dtype=np.float64), np.asarray(run.z_test, dtype=np.float64)
+z_train = np.asarray(run.z_train, dtype=np.float64)
+z_test = np.asarray(run.z_test, dtype=np.float64)
 N = cfg.z_dim
-glue("n_train", f"{len(z_train):,}", display=False)
-glue("n_test", f"{len(z_test):,}", display=False)
-glue("N", f"{N}", display=False)
-print(f"run {cfg.run_name()}: {len(z_train)} training and {len(z_test)} held-out z-points of dimension {N}")
+region = PredictiveRegion.fit(z_train, seed=seed)
+
+# %% tags=["remove-input"]
+numbers.cloud_numbers(len(z_train), len(z_test), N).glue()
+provenance.run_box(run)
+
+# %% tags=["remove-cell"]
+# Checked by nbval: the same on every machine.
+assert z_train.shape[1] == z_test.shape[1] == N
+assert len(z_train) + len(z_test) == len(run.faces)
 
 # %% [markdown]
 # ## Distributions of single components
@@ -75,28 +85,22 @@ print(f"run {cfg.run_name()}: {len(z_train)} training and {len(z_test)} held-out
 # Each of the {glue:text}`N` components of the {glue:text}`n_train` training z-points has its own
 # distribution of values. The grid shows all of them on one common axis range, one small panel per component.
 
-# %%
+# %% mystnb={"image": {"alt": "A grid of small histograms, one per latent component, on a common axis"}}
 latent_plots.plot_component_grid(z_train);
 
-# %%
+# %% mystnb={"image": {"alt": "Histograms over the components of their mean, standard deviation, skewness, kurtosis and normality p-value"}}
 summary = component_summary(z_train)
-overall = summarise_components(summary)
-nonnormal = float(np.mean(summary["normality_p"] < 0.01))
-glue("share_nonnormal", f"{100 * nonnormal:.0f} %", display=False)
-glue("med_abs_skew", f"{np.median(np.abs(summary['skew'])):.2f}", display=False)
-glue("med_kurt", f"{np.median(summary['kurtosis']):.2f}", display=False)
-glue("mean_range", f"{summary['mean'].min():.2f} to {summary['mean'].max():.2f}", display=False)
-glue("std_range", f"{summary['std'].min():.2f} to {summary['std'].max():.2f}", display=False)
-off_centre = float(np.mean(np.abs(summary["mean"]) > 0.5 * summary["std"]))
-glue("share_off_centre", f"{100 * off_centre:.0f} %", display=False)
 latent_plots.plot_summary_histograms(summary);
+
+# %% tags=["remove-input"]
+numbers.component_numbers(summary).glue()
 
 # %% [markdown]
 # Per component, the means range from {glue:text}`mean_range` and the standard deviations from
 # {glue:text}`std_range`; {glue:text}`share_off_centre` of the components have a mean farther than half a
-# standard deviation from zero, so the cloud is not centred on the origin. The median absolute skewness is
-# {glue:text}`med_abs_skew` and the median excess kurtosis {glue:text}`med_kurt` (both 0 for a normal
-# distribution, kurtosis −1.2 for a uniform one). D'Agostino–Pearson's normality test rejects normality at
+# standard deviation from zero (where the whole cloud's centre lies is measured below). The median absolute
+# skewness is {glue:text}`med_abs_skew` and the median excess kurtosis {glue:text}`med_kurt` (both 0 for a
+# normal distribution, kurtosis −1.2 for a uniform one). D'Agostino–Pearson's normality test rejects normality at
 # the 1 % level for {glue:text}`share_nonnormal` of the components. With {glue:text}`n_train` points per
 # component the test detects even small departures from a Gaussian, so this share says how many components
 # deviate *measurably*, not how much; the skewness and kurtosis say how much. The summary statistics per
@@ -119,43 +123,36 @@ summary.describe().loc[["mean", "std", "min", "50%", "max"]].round(3)
 # {glue:text}`n_shell` points per value of $b$; the largest deviation of the measured mean radius from the
 # formula is {glue:text}`shell_max_dev` standard errors.
 
-# %%
+# %% mystnb={"image": {"alt": "Mean radius of uniform cube points against the half edge b, measured and by the thin-shell formula, with the data's mean radius"}}
 r_data = radii(z_train)
-mean_radius = float(r_data.mean())
 b_values = np.linspace(0.25, 3.0, 12)
 n_shell = 2000
-samples = [np.linalg.norm(UniformCube(N, b).sample(n_shell, rng), axis=1) for b in b_values]
-means, stds = np.array([s.mean() for s in samples]), np.array([s.std(ddof=1) for s in samples])
-theory = np.array([thin_shell_radius(b, N)[0] for b in b_values])
-max_dev = float(np.max(np.abs(means - theory) / (stds / np.sqrt(n_shell))))
-glue("n_shell", f"{n_shell:,}", display=False)
-glue("shell_max_dev", f"{max_dev:.1f}", display=False)
-latent_plots.plot_shell_law(b_values, N, means, stds, data_mean_radius=mean_radius);
+samples = [radii(UniformCube(N, b).sample(n_shell, rng)) for b in b_values]
+means = np.array([s.mean() for s in samples])
+stds = np.array([s.std(ddof=1) for s in samples])
+latent_plots.plot_shell_law(b_values, N, means, stds,
+                            data_mean_radius=float(r_data.mean()));
+
+# %% tags=["remove-input"]
+numbers.shell_law_numbers(b_values, N, means, stds, n_shell).glue()
 
 # %% [markdown]
 # The training z-points have a mean radius of {glue:text}`mean_radius` (std {glue:text}`std_radius`); a cube
-# produces that mean radius for $b$ = {glue:text}`b_match`. The blog found $b \approx 1.5$ (range 1.0–2.0)
-# for its CelebA AE with $N$ = 256. The scale of an AE's latent space is not fixed by anything in its loss
-# (no prior pulls z-points towards a unit scale), so the value of $b$ is a property of this one trained
-# network rather than a constant to reproduce; here it is {glue:text}`b_vs_blog`. What carries over is the
-# shape of the argument: matching the radius is easy, matching the region is not. Centred on their own mean,
-# the data's radii shrink to {glue:text}`mean_radius_centred`: the centre of the cloud lies
-# {glue:text}`centre_dist` from the origin, {glue:text}`centre_ratio` of the cloud's mean radius around its
-# own centre.
+# produces that mean radius for {glue:text}`b_vs_blog` (blog: $b \approx 1.5$ for its CelebA AE with
+# $N$ = 256). The scale of an AE's latent space is not fixed by anything in its loss (no prior pulls
+# z-points towards a unit scale), so the value of $b$ is a property of this one trained network rather than a
+# constant to reproduce. Centred on their own mean, the data's radii shrink to {glue:text}`mean_radius_centred`:
+# the centre of the cloud lies {glue:text}`centre_dist` from the origin, {glue:text}`centre_ratio` of the
+# cloud's mean radius around its own centre. {glue:text}`centre_sentence`
 
 # %%
 centre = z_train.mean(axis=0)
 r_centred = radii(z_train, centre)
 gens = matched_generators(z_train)
-b_match = gens[0].b
-glue("mean_radius", f"{mean_radius:.2f}", display=False)
-glue("std_radius", f"{r_data.std(ddof=1):.2f}", display=False)
-glue("b_match", f"{b_match:.2f}", display=False)
-glue("b_vs_blog", ("inside the blog's range 1.0–2.0" if 1.0 < b_match < 2.0 else
-                   f"{'below' if b_match <= 1.0 else 'above'} the blog's range 1.0–2.0"), display=False)
-glue("mean_radius_centred", f"{r_centred.mean():.2f}", display=False)
-glue("centre_dist", f"{np.linalg.norm(centre):.2f}", display=False)
-glue("centre_ratio", f"{np.linalg.norm(centre) / r_centred.mean():.2f}", display=False)
+cube = gens[0]
+
+# %% tags=["remove-input"]
+numbers.radius_numbers(r_data, r_centred, centre, cube.b, region, z_train).glue()
 
 # %% [markdown]
 # ## Correlations between components
@@ -165,27 +162,27 @@ glue("centre_ratio", f"{np.linalg.norm(centre) / r_centred.mean():.2f}", display
 # Of all {glue:text}`n_pairs` pairs of components, {glue:text}`share_strong` have $|r| > 0.3$; the
 # strongest pair reaches $r$ = {glue:text}`r_max`.
 
-# %%
+# %% mystnb={"image": {"alt": "The correlation matrix of the latent components, ordered by hierarchical clustering"}}
 corr = np.corrcoef(z_train, rowvar=False)
-off = corr[np.triu_indices(N, k=1)]
-glue("n_pairs", f"{len(off):,}", display=False)
-glue("share_strong", f"{100 * np.mean(np.abs(off) > 0.3):.1f} %", display=False)
 pairs = strongest_pairs(corr, k=10)
-glue("r_max", f"{pairs['r'].iloc[0]:.2f}", display=False)
 latent_plots.plot_correlation_matrix(corr, correlation_order(corr));
+
+# %% tags=["remove-input"]
+numbers.correlation_numbers(corr, pairs).glue()
 
 # %%
 pairs.round(3)
 
 # %% [markdown]
-# In coordinate planes of strongly correlated pairs the z-points form tilted ellipses (the lines are the
-# 95 % and 99 % confidence ellipses of a normal distribution fitted to the data). Points of the uniform cube
-# matched to the data's radius are drawn over them.
+# The coordinate planes of the three most correlated pairs, with the 95 % and 99 % confidence ellipses of a
+# normal distribution fitted to the data, and points of the uniform cube matched to the data's radius drawn
+# over them. {glue:text}`tilt`
 
-# %%
+# %% mystnb={"image": {"alt": "Scatter plots of the three most correlated coordinate planes with confidence ellipses and cube points"}}
 top = [(int(i), int(j)) for i, j in pairs[["i", "j"]].to_numpy()[:3]]
-cube_points = gens[0].sample(len(z_test), rng)
-latent_plots.plot_coordinate_planes(z_train, top, generators_samples={gens[0].name: cube_points}, level=(0.95, 0.99));
+cube_cloud = Cloud(cube.kind, cube.label, cube.sample(len(z_test), rng))
+latent_plots.plot_coordinate_planes(z_train, top, generators_samples=[cube_cloud],
+                                    level=(0.95, 0.99));
 
 # %% [markdown]
 # ## Statistical generators against the data
@@ -199,66 +196,65 @@ latent_plots.plot_coordinate_planes(z_train, top, generators_samples={gens[0].na
 # - the data's own **multivariate normal** (mean and full covariance), the reference.
 #
 # The table measures how far each generator's points lie from the data: the median Mahalanobis distance
-# $d_M(z) = \sqrt{(z-\mu)^\top \Sigma^{-1} (z-\mu)}$ to the normal distribution fitted to the training
-# z-points, the fractions inside its 95 % and 99 % ellipsoids ($d_M^2 \le \chi^2_{N}$ quantile), and the
-# median Euclidean distance to the nearest training z-point. The first row is the held-out data itself.
+# $d_M(z) = \sqrt{(z-\mu)^\top \Sigma^{-1} (z-\mu)}$ under the normal distribution fitted to the training
+# z-points ({glue:text}`region_covariance`), the shares inside the regions that should hold 95 % and 99 % of
+# *new* z-points from that normal (the predictive regions of chapter 1, which allow for the error of
+# estimating $\mu$ and $\Sigma$ from {glue:text}`n_train` points), and the median Euclidean distance to the
+# nearest training z-point. The first row is the held-out data itself.
 
 # %%
-report = generator_report(gens, z_train, z_test, rng, nn_reference_size=min(len(z_train), 5000))
-row = report.set_index("generator")
-cube_name, mnd_name, ind_name = gens[0].name, gens[4].name, gens[3].name
-glue("cube_in99", f"{100 * row.loc[cube_name, 'inside 99% ellipsoid']:.1f} %", display=False)
-glue("ind_in99", f"{100 * row.loc[ind_name, 'inside 99% ellipsoid']:.1f} %", display=False)
-glue("mnd_in99", f"{100 * row.loc[mnd_name, 'inside 99% ellipsoid']:.1f} %", display=False)
-glue("test_in99", f"{100 * row.loc['held-out data', 'inside 99% ellipsoid']:.1f} %", display=False)
-glue("test_in95", f"{100 * row.loc['held-out data', 'inside 95% ellipsoid']:.1f} %", display=False)
-glue("cube_maha", f"{row.loc[cube_name, 'median Mahalanobis']:.1f}", display=False)
-glue("test_maha", f"{row.loc['held-out data', 'median Mahalanobis']:.1f}", display=False)
-glue("expected_maha", f"{np.sqrt(N - 2 / 3):.1f}", display=False)
-report.round(3)
+n_reference = min(len(z_train), 5000)
+report = generator_report(gens, z_train, z_test, rng, nn_reference_size=n_reference,
+                          region=region)
+report.drop(columns="kind").round(3)
 
-# %%
-samples_by_name = {"training data": r_data, "training data, centred on its mean": r_centred}
+# %% tags=["remove-input"]
+nominal = nominal_share_inside(z_train, z_test, 0.99)
+numbers.generator_numbers(report, cube.b, region, nominal, len(z_test)).glue()
+
+# %% mystnb={"image": {"alt": "Distributions of the radii of the training z-points, centred and not, and of the points of each generator"}}
+clouds = [Cloud("data", "training data", r_data),
+          Cloud("data_centred", "training data, centred on its mean", r_centred)]
 decoded_rows, labels = [run.images("test", 12)], ["held-out\nimages"]
 for gen in gens:
     points = gen.sample(len(z_test), rng)
-    samples_by_name[gen.name] = radii(points)
+    clouds.append(Cloud(gen.kind, gen.label, radii(points)))
     decoded_rows.append(run.decode(points[:12]))
-    labels.append(gen.kind.replace(" ", "\n", 1))
-latent_plots.plot_radius_distributions(samples_by_name, log_density=True);
+    labels.append(gen.label.split(" ")[0] + "\n" + " ".join(gen.label.split(" ")[1:2]))
+latent_plots.plot_radius_distributions(clouds, log_density=True);
 
-# %%
-plotting.image_rows(decoded_rows, labels, title="Held-out images and decoded points of each generator");
+# %% mystnb={"image": {"alt": "Rows of twelve images: held-out faces, then decoded points of each generator"}}
+title = "Held-out images and decoded points of each generator"
+plotting.image_rows(decoded_rows, labels, title=title);
 
 # %% [markdown]
 # The cube's points lie at a median Mahalanobis distance of {glue:text}`cube_maha` from the data, against
 # {glue:text}`test_maha` for held-out z-points (a normal distribution in {glue:text}`N` dimensions puts its
 # points at about $\sqrt{N}$ ≈ {glue:text}`expected_maha`); {glue:text}`cube_in99` of cube points fall in the
-# data's 99 % ellipsoid. Independent normals, which know each component's mean and spread but not the
-# correlations, reach {glue:text}`ind_in99`; the multivariate normal {glue:text}`mnd_in99`. The held-out
-# z-points themselves reach only {glue:text}`test_in99` (and {glue:text}`test_in95` inside the 95 %
-# ellipsoid), below the nominal levels, because a covariance matrix of {glue:text}`N` × {glue:text}`N`
-# entries estimated from {glue:text}`n_train` points overfits the training points: new points look farther
-# away than they are.
+# data's 99 % region. Independent normals, which know each component's mean and spread but not the
+# correlations, reach {glue:text}`ind_in99`; the multivariate normal {glue:text}`mnd_in99`.
+# {glue:text}`calibration`
 #
 # ## The curse of dimensionality, in numbers
 #
 # How likely is it that a uniform cube point lands inside the data's region at all? The volume of the 99 %
-# ellipsoid of the data is a fraction $10^{x}$ of the volume of the cube $[-b, b]^N$ with $b$ =
-# {glue:text}`b_match`, with $x$ = {glue:text}`log10_fraction`. This fraction is an upper bound of the
-# probability that a cube point falls inside (it is exact when the ellipsoid lies inside the cube).
-# A Monte Carlo estimate with {glue:text}`mc_n` cube points gives {glue:text}`mc_p`.
+# region is a fraction $10^{x}$ of the volume of the cube $[-b, b]^N$ with $b$ = {glue:text}`b_match`, with
+# $x$ = {glue:text}`log10_fraction`. This fraction is an upper bound of the probability that a cube point
+# falls inside (it is exact when the ellipsoid lies inside the cube). The volume is
+# $V_N\,c^{N/2}\sqrt{\det\Sigma}$ for the region's threshold $c$ on $d_M^2$ and the unit ball's volume
+# $V_N$, so the data enter only through $\det\Sigma$, the product of the variances along the principal axes.
+# {glue:text}`volume_sentence`
 
 # %%
-mean, cov = z_train.mean(axis=0), np.cov(z_train, rowvar=False)
-log10_fraction = ellipsoid_cube_volume_fraction(mean, cov, b_match, 0.99)
+terms = volume_ratio_terms(region, cube.b, 0.99)
 mc_n = 100_000
-p_hit, p_se = cube_hit_probability(mean, cov, b_match, 0.99, mc_n, rng)
-glue("log10_fraction", f"{log10_fraction:.0f}", display=False)
-glue("mc_n", f"{mc_n:,}", display=False)
-glue("mc_p", (f"{p_hit:.2e} ± {p_se:.1e}" if p_hit > 0 else f"no hit at all (probability below about {3 / mc_n:.0e})"),
-     display=False)
-print(f"log10(volume ratio) = {log10_fraction:.1f}; Monte Carlo hit rate {p_hit:.3g} ± {p_se:.2g}")
+fitted = region.gaussian
+p_hit, p_se = cube_hit_probability(fitted.mean, fitted.cov, cube.b, 0.99, mc_n, rng,
+                                   threshold=region.threshold(0.99))
+pd.Series(terms, name="log10 volume terms").round(2)
+
+# %% tags=["remove-input"]
+numbers.volume_numbers(terms, p_hit, p_se, mc_n).glue()
 
 # %% [markdown]
 # ## The same analysis on real photos
@@ -266,54 +262,30 @@ print(f"log10(volume ratio) = {log10_fraction:.1f}; Monte Carlo hit rate {p_hit:
 # `synthfaces` is drawn by a program. As a check with real photographs, the table repeats the chapter's key
 # figures for a second data set ({glue:text}`compare_name`), trained with the same architecture
 # ({glue:text}`compare_epochs` epochs in batches of {glue:text}`compare_batch`, since its 360 training images give few
-# steps per epoch; held-out loss {glue:text}`compare_loss`). ORL has only 400 photos of 40 people, so its covariance in {glue:text}`N` dimensions is
-# estimated from far fewer points than dimensions would need, and its ellipsoid fractions for held-out
-# points are correspondingly unreliable.
+# steps per epoch; held-out loss {glue:text}`compare_loss`). ORL has only 400 photos of 40 people, so in
+# {glue:text}`N` dimensions its covariance is estimated from few more points than dimensions; the row
+# "region covariance" says which estimate each data set's region used.
 
 # %%
 rows = {cfg.dataset: latent_overview(z_train, z_test, rng)}
+if compare_dataset == cfg.dataset:
+    compare_dataset = None  # nothing to compare with itself
+other = None
 if compare_dataset:
-    other_cfg = dataclasses.replace(cfg, dataset=compare_dataset, data_dir=None, n_images=None,
-                                    epochs=compare_epochs, batch_size=compare_batch_size).validated()
+    other_cfg = RunConfig(dataset=compare_dataset, z_dim=z_dim, epochs=compare_epochs,
+                          batch_size=compare_batch_size, seed=seed).with_profile()
     other = get_run(other_cfg, artifacts_dir)
-    rows[compare_dataset] = latent_overview(np.asarray(other.z_train), np.asarray(other.z_test), rng)
-    glue("compare_epochs", f"{other_cfg.epochs}", display=False)
-    glue("compare_batch", f"{other_cfg.batch_size}", display=False)
-    glue("compare_loss", f"{other.history[-1]['val_loss']:.4f} (start {other.history[0]['val_loss']:.4f})", display=False)
-else:
-    for key in ("compare_epochs", "compare_batch", "compare_loss"):
-        glue(key, "n/a", display=False)
-side_by_side = pd.DataFrame(rows)
-glue("compare_name", compare_dataset or "none", display=False)
-side_by_side.round(3)
+    rows[compare_dataset] = latent_overview(np.asarray(other.z_train),
+                                            np.asarray(other.z_test), rng)
+pd.DataFrame(rows)
+
+# %% tags=["remove-input"]
+numbers.compare_numbers(compare_dataset, other).glue()
 
 # %% [markdown]
 # ## What this chapter found
 #
 # {glue:text}`verdict`
 
-# %%
-first = rows[cfg.dataset]
-sentences = [
-    f"On {cfg.dataset}, a cube matched to the data's mean radius needs b = {b_match:.2f} "
-    f"({'inside' if 1.0 < b_match < 2.0 else 'outside'} the blog's CelebA range 1.0–2.0), and "
-    f"{100 * first['cube points inside 99% ellipsoid']:.1f} % of its points fall in the data's 99 % ellipsoid "
-    f"against {100 * first['MND points inside 99% ellipsoid']:.1f} % for the data's own multivariate normal."
-]
-sentences.append(
-    f"Normality is rejected for {100 * first['components non-normal (p<0.01)']:.0f} % of the components "
-    f"(median |skewness| {first['median |skewness|']:.2f}, median excess kurtosis {first['median excess kurtosis']:.2f}), "
-    f"and {100 * first['pairs with |r| > 0.3']:.1f} % of component pairs have |r| > 0.3."
-)
-if compare_dataset:
-    second = rows[compare_dataset]
-    same_miss = (first["cube points inside 99% ellipsoid"] < 0.05) == (second["cube points inside 99% ellipsoid"] < 0.05)
-    sentences.append(
-        f"On {compare_dataset} the cube puts {100 * second['cube points inside 99% ellipsoid']:.1f} % of its points in "
-        f"the 99 % ellipsoid (b = {second['cube b matching <|z|>']:.2f}); the two data sets "
-        + ("agree that uniform cube points miss the data region." if same_miss else
-           "disagree on whether cube points miss the data region.")
-    )
-verdict = " ".join(sentences)
-glue("verdict", verdict, display=False)
-print(verdict)
+# %% tags=["remove-input"]
+numbers.verdict_numbers(rows, cfg.dataset).glue()

@@ -27,7 +27,7 @@ from PIL import Image, ImageDraw
 import latent_fragments.runs as runs
 from latent_fragments.cli import main
 from latent_fragments.artifacts import ArtifactError, read_json
-from latent_fragments.config import REPO_ROOT, RunConfig
+from latent_fragments.config import REPO_ROOT, ConfigError, RunConfig
 from latent_fragments.data import DataSpec, load_faces
 
 PAGE = REPO_ROOT / "book" / "bad_inputs.md"
@@ -122,7 +122,7 @@ def trained_art(tmp_path_factory):
     art = tmp_path_factory.mktemp("trained") / "art"
     with pytest.MonkeyPatch.context() as mp:
         mp.delenv("LF_PROFILE", raising=False)  # the subprocesses run at the full profile, too
-        cfg = RunConfig(**TINY).validated()
+        cfg = RunConfig(**TINY)
         runs.get_run(cfg, art, log=lambda s: None)
     return cfg, art
 
@@ -157,6 +157,8 @@ def test_data_directory_not_given(tmp_path):
     error_line(cli(art, "--dataset", "folder"), "error: dataset 'folder' needs data_dir", "--data-dir /path")
     error_line(cli(art, "--dataset", "celeba"), "error: dataset 'celeba' needs data_dir", "--data-dir /path/to/celeba")
     assert not art.exists()  # refused before any directory is made
+    with pytest.raises(ConfigError, match="dataset 'folder' needs data_dir"):  # in a notebook: when the config is made
+        RunConfig(dataset="folder")
 
 
 def test_empty_data_directory(tmp_path):
@@ -231,6 +233,17 @@ def test_bad_filters(tmp_path):
     assert not art.exists()
 
 
+def test_bad_choice_or_fraction(tmp_path):
+    art = tmp_path / "art"
+    error_line(cli(art, "--loss", "hinge"), "error: loss must be one of ('bce', 'mse'), got 'hinge'.")
+    error_line(cli(art, "--activation", "softmax"),
+               "error: activation must be one of ('leaky_relu', 'relu', 'elu', 'gelu', 'selu', 'silu', 'tanh'), "
+               "got 'softmax'.")
+    error_line(cli(art, "--test-fraction", "1.5"), "error: test_fraction must lie in (0, 1), got 1.5.")
+    error_line(cli(art, "--split-seed=-1"), "error: split_seed must be a non-negative integer, got -1.")
+    assert not art.exists()
+
+
 def test_unknown_profile(tmp_path):
     art = tmp_path / "art"
     error_line(cli(art, LF_PROFILE="huge"), "error: LF_PROFILE='huge' is not a profile; use 'small' or 'full' (or unset it).")
@@ -240,12 +253,13 @@ def test_unknown_profile(tmp_path):
 def test_malformed_repository_url(tmp_path):
     out = tmp_path / "config" / "_config.yml"
     for url in ("github.com/o/r", "https://example.org/o/r", "https://github.com/o"):
-        proc = subprocess.run([sys.executable, str(REPO_ROOT / "tools" / "book_config.py"), url, str(out)],
+        proc = subprocess.run([sys.executable, str(REPO_ROOT / "tools" / "book_config.py"), str(out),
+                               "--cache-root", str(tmp_path / "cache"), "--repo-url", url],
                               capture_output=True, text=True)
         assert proc.returncode == 2
         assert proc.stderr == (f"error: REPO_URL must look like https://github.com/OWNER/REPO (or gitlab.com), "
                                f"got {url!r}\n")
-        assert not out.parent.exists()
+        assert not out.parent.exists() and not (tmp_path / "cache").exists()
 
 
 def test_papermill_parameter_of_wrong_type(tmp_path):
@@ -277,7 +291,7 @@ def test_read_only_artifact_directory(tmp_path):
     art = tmp_path / "art"
     text = ("cannot write to the artefact directory {} (Not a directory); pass a writable artifacts_dir "
             "(papermill -p artifacts_dir DIR, CLI --artifacts-dir DIR) or set LF_ARTIFACTS.")
-    cfg = RunConfig().validated()
+    cfg = RunConfig()
     root = runs.run_dir(cfg, blocker / "art").parent.parent  # the artefact root the user named
     line = error_line(cli(art, "--artifacts-dir", str(blocker / "art")))
     assert line == "error: " + text.format(root)
@@ -309,7 +323,7 @@ def test_foreign_model_file(trained):
 
     cfg, art, path = trained
     model = path / "autoencoder.keras"
-    build_autoencoder(dataclasses.replace(cfg, z_dim=4).validated()).save(model)  # a valid .keras, z_dim 4
+    build_autoencoder(dataclasses.replace(cfg, z_dim=4)).save(model)  # a valid .keras, z_dim 4
     with pytest.raises(ArtifactError, match=r"autoencoder.keras does not match its manifest .*; delete"):
         runs.load_run(cfg, art)
     with pytest.raises(ArtifactError, match=r"does not match its manifest"):
@@ -359,7 +373,7 @@ def test_changed_configuration_trains_a_new_run(trained, monkeypatch):
     verified = []
     real_verify = runs.verify_run
     monkeypatch.setattr(runs, "verify_run", lambda path, c: verified.append(path) or real_verify(path, c))
-    other = dataclasses.replace(cfg, z_dim=4).validated()
+    other = dataclasses.replace(cfg, z_dim=4)
     lines = []
     run = runs.get_run(other, art, log=lines.append)
     assert run.path == runs.run_dir(other, art) != first and run.path.name.startswith("synthfaces-z4-")
@@ -386,8 +400,9 @@ def test_interrupted_training_resumes(tmp_path, monkeypatch, capsys):
     assert main(["train", *args]) == 130
     err = capsys.readouterr().err
     assert err.strip() == "interrupted: the last finished epoch is checkpointed; rerun the same command to resume."
-    path = runs.run_dir(RunConfig(**TINY).validated(), art)
-    assert sorted(os.listdir(path)) == ["checkpoint.json", "checkpoint.keras", "config.json", "split.npz"]
+    path = runs.run_dir(RunConfig(**TINY), art)
+    assert sorted(os.listdir(path)) == ["checkpoint.json", "checkpoint.keras", "config.json", "history.csv",
+                                        "split.npz"]
     assert tmp_files(art) == []
     state = read_json(path / "checkpoint.json")
     assert state["epochs_done"] == 1 and [row["epoch"] for row in state["history"]] == [1]
@@ -403,8 +418,105 @@ def test_interrupted_training_resumes(tmp_path, monkeypatch, capsys):
     history = read_json(path / "history.json")
     assert [row["epoch"] for row in history] == [1, 2]
     assert history[0] == state["history"][0]
+    assert [row["epoch"] for row in csv_rows(path / "history.csv")] == ["1", "2"]  # epoch 1 once, not twice
     assert (path / "manifest.json").exists() and not (path / "checkpoint.keras").exists()
     assert not (path / "checkpoint.json").exists() and tmp_files(art) == []
+
+
+def csv_rows(path: Path) -> list[dict[str, str]]:
+    import csv
+
+    with open(path, newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+# --------------------------------------------------------------------------------------------------
+# faults beyond bad input: killed processes, two processes at once
+# --------------------------------------------------------------------------------------------------
+def dead_pid() -> int:
+    """The PID of a process that has exited."""
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait()
+    return proc.pid
+
+
+KILLED_WRITER = """
+import os, signal, sys
+from latent_fragments.artifacts import atomic_path
+writing = atomic_path(sys.argv[1])
+tmp = writing.__enter__()
+tmp.write_bytes(b"x" * 100000)
+os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+def test_killed_cache_build_leaves_a_temporary_file_the_next_build_removes(tmp_path):
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    proc = subprocess.Popen([sys.executable, "-c", KILLED_WRITER, str(cache / "synthfaces.npy")], cwd=REPO_ROOT)
+    assert proc.wait(timeout=60) == -9
+    (left,) = tmp_files(cache)
+    assert re.fullmatch(rf"\.synthfaces\.{proc.pid}\.\w{{8}}\.tmp\.npy", left), left
+    live = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        (cache / f".other.{live.pid}.abcdefgh.tmp.npy").write_bytes(b"being written")
+        faces = load_faces(DataSpec(n_images=40), cache, workers=1, progress=False)
+    finally:
+        live.kill()
+        live.wait()
+    assert len(faces) == 40
+    assert tmp_files(cache) == [f".other.{live.pid}.abcdefgh.tmp.npy"]  # a live writer's file is kept
+
+
+def test_killed_training_leftovers_are_removed_by_the_rerun(trained, monkeypatch):
+    import keras
+
+    cfg, art, path = trained
+    (path / "manifest.json").unlink()  # as a run killed before it finished
+    stale = path / f".checkpoint.{dead_pid()}.k2j3h4g5.tmp.keras"
+    stale.write_bytes(b"half a model")
+    monkeypatch.setattr(runs, "fit", lambda cfg, images, tr, te, workdir, **kw: (
+        keras.saving.load_model(workdir / "autoencoder.keras"), read_json(workdir / "history.json")))
+    run = runs.get_run(cfg, art, log=lambda s: None)
+    assert not stale.exists() and tmp_files(art) == []
+    assert (run.path / "manifest.json").exists()
+
+
+def test_second_process_waits_for_the_run_being_trained(trained_art, tmp_path):
+    """While one process trains a configuration (here: the test holds its lock), a second ``train`` of it
+    says so, waits, and then loads the finished run instead of training it again."""
+    from latent_fragments.locks import run_lock
+
+    cfg, src = trained_art
+    art = tmp_path / "art"
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
+    env.pop("LF_PROFILE", None)
+    with run_lock(runs.run_dir(cfg, art)):
+        second = subprocess.Popen([sys.executable, "-m", "latent_fragments", "train", *TINY_ARGS,
+                                   "--artifacts-dir", str(art)], cwd=REPO_ROOT, env=env, text=True,
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        first_line = second.stdout.readline()
+        assert first_line.startswith("another process is training this configuration ("), first_line
+        assert first_line.rstrip().endswith("); waiting for it to finish")
+        shutil.copytree(src, art, dirs_exist_ok=True)  # what the first process leaves when it is done
+    out, err = second.communicate(timeout=180)
+    assert second.returncode == 0, err[-3000:]
+    assert "training on" not in out and f"run {cfg.run_name()} ready" in out
+    assert not any(p.name.endswith(".lock") for p in (art / "runs").iterdir())
+
+
+def test_killed_lock_holder_does_not_block_the_next_run(tmp_path):
+    from latent_fragments.locks import lock_path, run_lock
+
+    folder = tmp_path / "runs" / "synthfaces-z8-abc"
+    holder = ("import os, signal, sys\nfrom latent_fragments.locks import run_lock\n"
+              "lock = run_lock(sys.argv[1])\nlock.__enter__()\nos.kill(os.getpid(), signal.SIGKILL)")
+    assert subprocess.run([sys.executable, "-c", holder, str(folder)], cwd=REPO_ROOT).returncode == -9
+    assert lock_path(folder).exists()  # left behind, but no longer locked
+    said: list[str] = []
+    with run_lock(folder, log=said.append):
+        pass
+    assert said == [] and not lock_path(folder).exists()
 
 
 # --------------------------------------------------------------------------------------------------
@@ -550,7 +662,7 @@ def test_model_of_another_shape_behind_a_rewritten_manifest(trained, tmp_path):
     from latent_fragments.model import build_autoencoder
 
     cfg, art, path = trained
-    other = build_autoencoder(dataclasses.replace(cfg, z_dim=4).validated())
+    other = build_autoencoder(dataclasses.replace(cfg, z_dim=4))
     other.save(path / "autoencoder.keras")
     runs.write_manifest(path)
     run = runs.load_run(cfg, art)

@@ -30,11 +30,11 @@ def test_bench_analysis_times_every_chapter_step(tmp_path):
     np.save(tmp_path / "z.npy", z)
     labels.to_csv(tmp_path / "labels.csv", index=False)
     out = run_script("bench_analysis.py", "--z", str(tmp_path / "z.npy"), "--labels", str(tmp_path / "labels.csv"),
-                     "--max-points", "400", "--null-draws", "2")
+                     "--max-points", "400", "--null-draws", "3")
     assert "1,350 training and 150 held-out z-points of dimension 16" in out
     steps = re.findall(r"^\s+([\d.]+) s  (ch[234]) ", out, flags=re.M)
     assert {chapter for _, chapter in steps} == {"ch2", "ch3", "ch4"} and len(steps) >= 17
-    assert "ch4 null comparison: 400 points, 2 null draws" in out
+    assert "ch4 null comparison: 400 points, 3 null draws" in out
     assert "ch4 whole cloud: exact 20-NN search of all 1,350 points" in out  # the sample is smaller
     total = float(re.search(r"^total:\s+([\d.]+) s", out, flags=re.M).group(1))
     assert total >= sum(float(s) for s, _ in steps) - 0.5

@@ -1,4 +1,4 @@
-"""tools/book_config.py: the configuration copy that gives the book launch buttons (issue 7)."""
+"""tools/book_config.py: the configuration copy a build uses (launch buttons, code-keyed execution cache)."""
 from __future__ import annotations
 
 import subprocess
@@ -13,30 +13,58 @@ sys.path.insert(0, str(REPO_ROOT / "tools"))
 import book_config  # noqa: E402
 
 
-def test_config_copy_adds_the_repository_and_keeps_everything_else():
+def test_config_copy_adds_the_repository_and_keeps_everything_else(tmp_path):
     base = yaml.safe_load((REPO_ROOT / "_config.yml").read_text())
-    config = book_config.config_with_repository("https://github.com/someone/latent-fragments.git/")
+    config = book_config.build_config(tmp_path, "https://github.com/someone/latent-fragments.git/")
     assert config["repository"] == {**base["repository"], "url": "https://github.com/someone/latent-fragments"}
     assert config["html"]["use_repository_button"] is True
     assert config["launch_buttons"]["binderhub_url"] == "https://mybinder.org"
     assert config["launch_buttons"]["colab_url"] == "https://colab.research.google.com"
-    assert config["execute"] == base["execute"] and config["exclude_patterns"] == base["exclude_patterns"]
+    assert {k: v for k, v in config["execute"].items() if k != "cache"} == base["execute"]
+    assert config["exclude_patterns"] == base["exclude_patterns"]
     assert [p for p in config["bibtex_bibfiles"]] == [str(REPO_ROOT / p) for p in base["bibtex_bibfiles"]]
     assert config["sphinx"]["local_extensions"] == {
         name: str(REPO_ROOT / folder) for name, folder in base["sphinx"]["local_extensions"].items()}
     assert config["sphinx"]["config"] == base["sphinx"]["config"]
+    assert "url" not in book_config.build_config(tmp_path).get("repository", {})
 
 
-@pytest.mark.parametrize("url", ["github.com/a/b", "https://example.org/a/b", "https://github.com/a", ""])
-def test_bad_repository_urls_are_refused(url):
+def test_execution_cache_follows_the_package_code_and_the_profile(tmp_path, monkeypatch):
+    package = tmp_path / "pkg"
+    (package / "sub").mkdir(parents=True)
+    (package / "a.py").write_text("x = 1\n")
+    (package / "sub" / "b.py").write_text("y = 2\n")
+    first = book_config.code_hash(package, "full")
+    assert book_config.code_hash(package, "full") == first  # stable
+    assert book_config.code_hash(package, "small") != first
+    (package / "sub" / "b.py").write_text("y = 3\n")  # an edit in a subpackage
+    assert book_config.code_hash(package, "full") != first
+    monkeypatch.setenv("LF_PROFILE", "small")
+    cache = book_config.build_config(tmp_path / "caches")["execute"]["cache"]
+    assert cache == str((tmp_path / "caches").resolve() / book_config.code_hash(profile="small"))
+
+
+def test_old_caches_are_pruned(tmp_path):
+    for name in ("old1", "old2", "current"):
+        (tmp_path / name).mkdir()
+    removed = book_config.prune_caches(tmp_path, "current")
+    assert sorted(p.name for p in removed) == ["old1", "old2"]
+    assert [p.name for p in tmp_path.iterdir()] == ["current"]
+
+
+@pytest.mark.parametrize("url", ["github.com/a/b", "https://example.org/a/b", "https://github.com/a"])
+def test_bad_repository_urls_are_refused(url, tmp_path):
     with pytest.raises(ValueError, match="REPO_URL must look like"):
-        book_config.config_with_repository(url)
+        book_config.build_config(tmp_path, url)
 
 
 def test_written_copy_is_valid_yaml(tmp_path):
     out = tmp_path / "sub" / "_config.yml"
-    proc = subprocess.run([sys.executable, str(REPO_ROOT / "tools" / "book_config.py"),
-                           "https://github.com/o/r", str(out)], capture_output=True, text=True)
+    proc = subprocess.run([sys.executable, str(REPO_ROOT / "tools" / "book_config.py"), str(out),
+                           "--cache-root", str(tmp_path / "cache"), "--repo-url", "https://github.com/o/r"],
+                          capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
-    assert yaml.safe_load(out.read_text())["repository"]["url"] == "https://github.com/o/r"
+    config = yaml.safe_load(out.read_text())
+    assert config["repository"]["url"] == "https://github.com/o/r"
+    assert config["execute"]["cache"].startswith(str((tmp_path / "cache").resolve()))
     assert list(out.parent.iterdir()) == [out]  # no temporary file left

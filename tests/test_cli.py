@@ -1,15 +1,18 @@
 """The command line `python -m latent_fragments train|encode|info` (chapter 1)."""
 from __future__ import annotations
 
+import argparse
+import dataclasses
 import json
 import os
 import subprocess
 import sys
 
 import numpy as np
+import pytest
 
-from latent_fragments.cli import main
-from latent_fragments.config import REPO_ROOT
+from latent_fragments.cli import _run_args, config_fields, config_from_args, main
+from latent_fragments.config import REPO_ROOT, RunConfig
 
 TINY = ["--n-images", "48", "--z-dim", "6", "--epochs", "1", "--batch-size", "16", "--filters", "4,4,8,8"]
 
@@ -58,3 +61,25 @@ def test_prepare_builds_the_cache_without_training(tmp_path, capsys):
     caches = list((tmp_path / "cache").glob("synthfaces-*.npy"))
     assert len(caches) == 1 and np.load(caches[0], mmap_mode="r").shape == (20, 96, 96, 3)
     assert not (tmp_path / "runs").exists()
+
+
+def test_every_config_field_but_profile_is_an_option(monkeypatch):
+    """The options are made from RunConfig's fields: each value given reaches the config unchanged."""
+    names = [f.name for f in config_fields()]
+    assert names == [f.name for f in dataclasses.fields(RunConfig) if f.name != "profile"]
+    parser = argparse.ArgumentParser()
+    _run_args(parser)
+    values = dict(dataset="orl", n_images=40, z_dim=6, epochs=3, batch_size=8, seed=4, filters="4,4,8,8",
+                  kernel_size=5, activation="relu", loss="mse", learning_rate=0.002, test_fraction=0.25,
+                  split_seed=7, image_size=96, data_seed=2, batch_norm="true", model="vae")
+    assert set(values) | {"data_dir"} == set(names), "give each new RunConfig field a value here"
+    argv = [f"--{name.replace('_', '-')}={value}" for name, value in values.items()]
+    cfg = config_from_args(parser.parse_args(argv + ["--data-dir", "."]))
+    expected = {**values, "filters": (4, 4, 8, 8), "batch_norm": True, "data_dir": os.path.abspath("."),
+                "profile": "full"}
+    assert dataclasses.asdict(cfg) == expected
+    assert config_from_args(parser.parse_args([])) == RunConfig()  # options not given keep the defaults
+    monkeypatch.setenv("LF_PROFILE", "small")
+    assert config_from_args(parser.parse_args(["--epochs", "9"])).epochs == 2  # the profile applied once
+    with pytest.raises(SystemExit):
+        parser.parse_args(["--profile", "small"])

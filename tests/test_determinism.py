@@ -11,7 +11,7 @@ RTOL = 1e-4
 
 
 def test_same_seed_same_z_point_statistics(tiny_cfg, tmp_path):
-    cfg = tiny_cfg.validated()
+    cfg = tiny_cfg
     a = get_run(cfg, tmp_path / "a", log=lambda s: None)
     b = get_run(cfg, tmp_path / "b", log=lambda s: None)
     assert np.array_equal(a.train_idx, b.train_idx)
@@ -24,11 +24,14 @@ def test_same_seed_same_z_point_statistics(tiny_cfg, tmp_path):
         assert abs(ha["loss"] - hb["loss"]) <= RTOL * ha["loss"]
 
 
-def test_another_seed_gives_another_run(tiny_cfg, tmp_path):
+def test_another_seed_gives_another_run_on_the_same_split(tiny_cfg, tmp_path):
+    """Another model seed: other weights, but the same held-out images (the split has its own seed)."""
     import dataclasses
 
-    a = get_run(tiny_cfg.validated(), tmp_path / "a", log=lambda s: None)
-    b = get_run(dataclasses.replace(tiny_cfg, seed=1).validated(), tmp_path / "b", log=lambda s: None)
+    a = get_run(tiny_cfg, tmp_path / "a", log=lambda s: None)
+    b = get_run(dataclasses.replace(tiny_cfg, seed=1), tmp_path / "b", log=lambda s: None)
+    assert np.array_equal(a.test_idx, b.test_idx) and np.array_equal(a.train_idx, b.train_idx)
+    assert a.split_method == "seeded"
     images = a.images("test", 4)  # the same images through both encoders
     za, zb = a.encode(images), b.encode(images)
     assert np.abs(za - zb).max() > 100 * RTOL * np.abs(za).mean()  # other initial weights, other z-points

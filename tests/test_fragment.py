@@ -13,30 +13,36 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-import pytest  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.patches import Ellipse  # noqa: E402
-from scipy import special, stats  # noqa: E402
-
-from latent_fragments.stats.fragment import (  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
+from latent_fragments.plots.style import Cloud
+from latent_fragments.plots.fragment import (
+    plot_principal_planes,
+    plot_qq,
+    plot_quality,
+    plot_sigma_extent,
+    plot_spectrum,
+)
+from latent_fragments.stats.fragment import (
     Fragment,
     core_expected_share,
     core_mask,
-    core_mask_mahalanobis,
     core_normality,
     normality_by_component,
+    origin_in_subspace,
     origin_position,
 )
-from latent_fragments.plots.fragment import plot_principal_planes, plot_qq, plot_sigma_extent, plot_spectrum  # noqa: E402
-from latent_fragments.stats.generators import (  # noqa: E402
+from latent_fragments.stats.generators import (
     GaussianMixtureGenerator,
     Generator,
     TruncatedNormal,
     UniformEllipsoid,
 )
+from matplotlib.figure import Figure
+from matplotlib.patches import Ellipse
+from scipy import special, stats
 
 K_SIGMA = 4.0
 VARIANCES = np.array([16.0, 9.0, 5.0, 3.0, 2.0, 1.0, 0.5, 0.25])  # well separated eigenvalues
@@ -159,6 +165,38 @@ def test_origin_position_known_distance():
     assert far["share_closer_than_origin"] == 1.0 and far["origin_radius_ratio"] > 10
 
 
+def test_origin_in_subspace_known_position():
+    """A normal cloud whose centre lies 2.5 sigma from the origin along its first axis and 0.6 sigma along
+    its last (thinnest) axis: within the leading 2 axes the origin's distance is 2.5; in all 8 axes it is
+    sqrt(2.5^2 + 0.6^2) = 2.57. Each whitened coordinate has SE about sqrt(1/n + c^2 / 2n)."""
+    n = 4000
+    rot = _rotation(8)
+    mean = 2.5 * math.sqrt(VARIANCES[0]) * rot[:, 0] + 0.6 * math.sqrt(VARIANCES[-1]) * rot[:, -1]
+    z, _, _ = _gaussian(n, mean=mean, seed=11)
+    summary, table = origin_in_subspace(z, n_axes=2, n_boot=60, rng=np.random.default_rng(0))
+    se = math.sqrt(1.0 / n + 2.5**2 / (2.0 * n))
+    assert abs(summary["subspace_mahalanobis"] - 2.5) <= K_SIGMA * se
+    assert abs(summary["full_mahalanobis"] - math.hypot(2.5, 0.6)) <= K_SIGMA * se
+    # the origin's coordinate on axis 1 is -2.5 (origin minus centre) up to the axis's sign convention
+    assert abs(abs(table.loc[0, "origin_sigma"]) - 2.5) <= K_SIGMA * se
+    assert abs(table.loc[1, "origin_sigma"]) <= K_SIGMA / math.sqrt(n)
+    # intervals bracket the estimates and have about the width of the standard error (90 %: +-1.64 SE)
+    assert summary["subspace_mahalanobis_lo"] < summary["subspace_mahalanobis"] < summary["subspace_mahalanobis_hi"]
+    width = summary["subspace_mahalanobis_hi"] - summary["subspace_mahalanobis_lo"]
+    assert 0.5 * 3.29 * se < width < 2.0 * 3.29 * se
+    assert np.all(table["lo"] < table["origin_sigma"]) and np.all(table["origin_sigma"] < table["hi"])
+    # share of points closer within the 2 axes: chi2 with 2 dof at 2.5^2, binomial SE
+    p = stats.chi2.cdf(2.5**2, 2)
+    # binomial SE plus the spread of the origin's own distance (density of chi_2 at 2.5 times its SE)
+    tolerance = K_SIGMA * (math.sqrt(p * (1 - p) / n) + se * 2.5 * math.exp(-2.5**2 / 2))
+    assert abs(summary["subspace_share_closer"] - p) <= tolerance
+    # share beyond the origin on axis 1: P(|x| > 2.5) for a standard normal
+    q = 2 * stats.norm.sf(2.5)
+    assert abs(table.loc[0, "share_beyond"] - q) <= K_SIGMA * math.sqrt(q * (1 - q) / n) + 0.01
+    with pytest.raises(ValueError):
+        origin_in_subspace(z, n_axes=0)
+
+
 def test_normality_by_component():
     rng = np.random.default_rng(2)
     scores = np.column_stack([rng.normal(size=8000), rng.uniform(-1, 1, size=8000),
@@ -194,9 +232,6 @@ def test_core_mask_share_on_gaussian(gauss):
     p2 = special.erf(2 / math.sqrt(2)) ** 3
     share2 = core_mask(frag, z, sigma=2.0, n_components=3).mean()
     assert abs(share2 - p2) <= K_SIGMA * math.sqrt(p2 * (1 - p2) / n)
-    # Mahalanobis core keeps the share `level`
-    share_m = core_mask_mahalanobis(frag, z, level=0.9).mean()
-    assert abs(share_m - 0.9) <= K_SIGMA * math.sqrt(0.9 * 0.1 / n)
     # in 256 dimensions the 3-sigma box keeps only about half of an exact MND
     assert core_expected_share(3.0, 256) == pytest.approx(0.50, abs=0.01)
 
@@ -269,7 +304,7 @@ def _chapter3_generators(dim: int = 4) -> list[Generator]:
 @pytest.mark.parametrize("generator", _chapter3_generators(), ids=lambda g: g.kind)
 def test_chapter3_generators_interface(generator):
     assert isinstance(generator, Generator)
-    assert generator.kind in ("truncated normal", "uniform ellipsoid", "gaussian mixture")
+    assert generator.kind in ("mnd_truncated", "ellipsoid", "gmm")
     assert isinstance(generator.name, str) and generator.dim == 4
     a = generator.sample(50, np.random.default_rng(1))
     b = generator.sample(50, np.random.default_rng(1))
@@ -389,8 +424,8 @@ def test_plot_spectrum(gauss):
 def test_plot_principal_planes(gauss):
     z, _, _, frag = gauss
     scores = frag.to_pca(z[:2000])
-    overlay = {"MND truncated at 2σ": frag.to_pca(TruncatedNormal(frag.mean, frag.cov, 2.0)
-                                                  .sample(500, np.random.default_rng(0)))}
+    overlay = [Cloud("mnd_truncated", "MND truncated at 2σ",
+                     frag.to_pca(TruncatedNormal(frag.mean, frag.cov, 2.0).sample(500, np.random.default_rng(0))))]
     fig = plot_principal_planes(scores, variances=frag.variances, overlay=overlay)
     for ax in fig.axes:
         assert sum(isinstance(p, Ellipse) for p in ax.patches) == 2
@@ -417,7 +452,6 @@ def test_plot_sigma_extent(gauss):
 
 def test_pc_label_association_finds_the_planted_labels():
     import pandas as pd
-
     from latent_fragments.stats.fragment import pc_label_association
 
     rng = np.random.default_rng(3)
@@ -441,3 +475,23 @@ def test_pc_label_association_finds_the_planted_labels():
     assert table.loc["category"].idxmax() == "PC2"
     assert abs(table.loc["category", "PC2"] - np.sqrt(8 / 12)) < 0.03
     assert (table.loc["noise"] < 4 / np.sqrt(n)).all()
+
+
+def test_plot_quality_draws_every_row_with_its_kind_colour():
+    from latent_fragments.plots.style import color
+    from latent_fragments.stats.quality import quality_table
+    from matplotlib.colors import to_hex
+
+    rng = np.random.default_rng(0)
+    real = rng.standard_normal((200, 3))
+    table = quality_table(real, {"real": rng.standard_normal((200, 3)), "cube": rng.uniform(-3, 3, (200, 3))},
+                          n_boot=10)
+    fig = plot_quality(table, {"real": "held_out", "cube": "cube"}, reference="real")
+    assert len(fig.axes) == 4 and [ax.get_title() for ax in fig.axes] == ["FD", "KID", "precision", "recall"]
+    for ax in fig.axes:
+        colours = {to_hex(line.get_color()) for line in ax.lines}
+        assert {color("held_out"), color("cube")} <= colours
+    assert [t.get_text() for t in fig.axes[0].get_yticklabels()] == ["real", "cube"]
+    plt.close(fig)
+    with pytest.raises(KeyError):
+        plot_quality(table, {"real": "held_out", "cube": "no such kind"})

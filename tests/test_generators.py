@@ -44,10 +44,10 @@ def _all_generators(dim: int = 6) -> list[Generator]:
     ]
 
 
-@pytest.mark.parametrize("generator", _all_generators(), ids=lambda g: g.name)
+@pytest.mark.parametrize("generator", _all_generators(), ids=lambda g: g.label)
 def test_shape_dtype_and_seed_determinism(generator: Generator) -> None:
     assert isinstance(generator, Generator)
-    assert isinstance(generator.name, str) and generator.name
+    assert isinstance(generator.label, str) and generator.label
     assert generator.dim == 6
     first = generator.sample(50, np.random.default_rng(7))
     again = generator.sample(50, np.random.default_rng(7))
@@ -59,11 +59,12 @@ def test_shape_dtype_and_seed_determinism(generator: Generator) -> None:
     assert generator.sample(0, np.random.default_rng(0)).shape == (0, 6)
 
 
-def test_names_and_kinds() -> None:
-    assert UniformCube(256, 1.5).name == "uniform cube b=1.50"
+def test_labels_and_kinds() -> None:
+    cube = UniformCube(256, 1.5)
+    assert cube.label == cube.name == "uniform cube b=1.50"  # name: transitional alias of label
+    assert UniformCube(4, 1.0, name="my cube").label == "my cube"
     kinds = {g.kind for g in _all_generators()}
-    assert kinds == {"uniform cube", "uniform ball", "isotropic normal", "independent normals",
-                     "multivariate normal"}
+    assert kinds == {"cube", "ball", "isotropic_normal", "independent_normals", "mnd"}
 
 
 def test_uniform_cube_radius_matches_thin_shell_law() -> None:
@@ -218,9 +219,8 @@ def test_matched_generators_reproduce_the_data_mean_radius():
     z = rng.normal(0.5, 2.0, size=(n, dim)) @ np.diag(np.linspace(0.2, 1.5, dim))
     target = np.linalg.norm(z, axis=1).mean()
     gens = matched_generators(z)
-    assert [g.kind for g in gens] == ["uniform cube", "uniform ball", "isotropic normal",
-                                      "independent normals", "multivariate normal"]
+    assert [g.kind for g in gens] == ["cube", "ball", "isotropic_normal", "independent_normals", "mnd"]
     for gen in gens[:3]:
         r = np.linalg.norm(gen.sample(n, rng), axis=1)
         # matched in expectation: within 4 standard errors of the sample mean radius
-        assert abs(r.mean() - target) < 4 * r.std(ddof=1) / np.sqrt(n) + 1e-3 * target, gen.name
+        assert abs(r.mean() - target) < 4 * r.std(ddof=1) / np.sqrt(n) + 1e-3 * target, gen.label

@@ -22,9 +22,10 @@ from scipy.spatial.distance import cdist  # noqa: E402
 from scipy.spatial.distance import mahalanobis as scipy_mahalanobis  # noqa: E402
 
 from latent_fragments.stats.generators import IndependentNormal, IsotropicNormal, MultivariateNormal, UniformCube  # noqa: E402
+from latent_fragments.plots.style import color  # noqa: E402
 from latent_fragments.plots.components import (  # noqa: E402
     COLORS,
-    color_for,
+    Cloud,
     plot_component_grid,
     plot_coordinate_planes,
     plot_correlation_matrix,
@@ -39,7 +40,6 @@ from latent_fragments.stats.components import (  # noqa: E402
     cube_hit_probability,
     ellipsoid_cube_volume_fraction,
     ellipsoid_fraction,
-    ellipsoid_inside_cube,
     generator_report,
     log_cube_volume,
     log_ellipsoid_volume,
@@ -48,7 +48,10 @@ from latent_fragments.stats.components import (  # noqa: E402
     radii,
     strongest_pairs,
     summarise_components,
+    volume_ratio_terms,
 )
+from latent_fragments.stats.gaussian import log_det_bias  # noqa: E402
+from latent_fragments.stats.regions import PredictiveRegion  # noqa: E402
 
 K_SIGMA = 4.0
 
@@ -169,10 +172,9 @@ def test_mahalanobis_matches_scipy() -> None:
 
 
 def test_mahalanobis_singular_covariance_is_finite() -> None:
-    cov = np.array([[1.0, 1.0], [1.0, 1.0]])  # rank 1
-    with pytest.warns(RuntimeWarning, match="singular"):
-        d = mahalanobis(np.array([[1.0, 1.0], [0.5, 0.5]]), np.zeros(2), cov)
-    assert np.all(np.isfinite(d))
+    cov = np.array([[1.0, 1.0], [1.0, 1.0]])  # rank 1: along (1, 1) variance 2
+    d = mahalanobis(np.array([[1.0, 1.0], [0.5, 0.5]]), np.zeros(2), cov)
+    np.testing.assert_allclose(d, [1.0, 0.5], rtol=1e-8)
 
 
 def test_ellipsoid_fraction_on_gaussian_data() -> None:
@@ -215,7 +217,7 @@ def test_nearest_distance_matches_brute_force() -> None:
     reference = rng.normal(size=(300, 16))
     x = rng.normal(size=(50, 16)).astype(np.float32)
     full = np.sort(cdist(x.astype(np.float64), reference), axis=1)
-    np.testing.assert_allclose(nearest_distance(x, reference, chunk_rows=7), full[:, 0], rtol=1e-6)
+    np.testing.assert_allclose(nearest_distance(x, reference), full[:, 0], rtol=1e-6)
     np.testing.assert_allclose(nearest_distance(x, reference, k=3), full[:, 2], rtol=1e-6)
     np.testing.assert_allclose(nearest_distance(x, reference, k=3, return_all=True), full[:, :3], rtol=1e-6)
     self_full = np.sort(cdist(reference, reference), axis=1)
@@ -223,7 +225,7 @@ def test_nearest_distance_matches_brute_force() -> None:
                                rtol=1e-6)
 
 
-def test_generator_report_rows_and_ellipsoid_fractions() -> None:
+def test_generator_report_rows_and_predictive_region_shares() -> None:
     dim = 8
     rng = np.random.default_rng(10)
     population = MultivariateNormal(np.linspace(0, 1, dim), _spd(dim, seed=11))
@@ -233,24 +235,25 @@ def test_generator_report_rows_and_ellipsoid_fractions() -> None:
     wide_b = 3.0 * float(np.sqrt(np.diag(fitted.cov)).max())
     generators = [fitted, IndependentNormal.fit(data_train), UniformCube(dim, wide_b)]
     report = generator_report(generators, data_train, data_test, np.random.default_rng(12))
-    assert list(report.columns) == ["generator", "mean radius", "std radius", "median Mahalanobis",
-                                    "inside 95% ellipsoid", "inside 99% ellipsoid", "median NN distance"]
-    assert report["generator"].tolist() == ["held-out data"] + [g.name for g in generators]
+    assert list(report.columns) == ["kind", "generator", "mean radius", "std radius", "median Mahalanobis",
+                                    "inside 95% region", "inside 99% region", "median NN distance"]
+    assert report["kind"].tolist() == ["held_out", "mnd", "independent_normals", "cube"]
+    assert report["generator"].tolist() == ["held-out data"] + [g.label for g in generators]
     n = len(data_test)
-    by_name = report.set_index("generator")
-    # The training fit itself: a share 0.95 inside its 95 % ellipsoid, binomially.
-    assert abs(by_name.loc["multivariate normal", "inside 95% ellipsoid"] - 0.95) < K_SIGMA * _binomial_se(0.95, n)
-    assert abs(by_name.loc["multivariate normal", "inside 99% ellipsoid"] - 0.99) < K_SIGMA * _binomial_se(0.99, n)
-    # Held-out data from the same population (plus the small fitting error of 3000 training points).
-    assert abs(by_name.loc["held-out data", "inside 95% ellipsoid"] - 0.95) < 2 * K_SIGMA * _binomial_se(0.95, n)
-    # A wide cube puts far fewer points into the ellipsoids.
-    cube = by_name.loc[generators[2].name]
-    assert cube["inside 95% ellipsoid"] < 0.5
-    assert cube["median Mahalanobis"] > by_name.loc["held-out data", "median Mahalanobis"]
-    assert (report.drop(columns="generator") >= 0).all().all()
+    by_kind = report.set_index("kind")
+    # Held-out data from the same population: the predictive region holds its level for new points
+    # (the share varies with the training set too; a 2x wider tolerance covers that at n = 3,000).
+    for level in (0.95, 0.99):
+        share = by_kind.loc["held_out", f"inside {level:.0%} region"]
+        assert abs(share - level) < 2 * K_SIGMA * _binomial_se(level, n)
+    # A wide cube puts far fewer points into the regions.
+    cube = by_kind.loc["cube"]
+    assert cube["inside 95% region"] < 0.5
+    assert cube["median Mahalanobis"] > by_kind.loc["held_out", "median Mahalanobis"]
+    assert (report.drop(columns=["kind", "generator"]) >= 0).all().all()
     small = generator_report(generators[:1], data_train, data_test, np.random.default_rng(12),
                              levels=(0.9,), nn_reference_size=500)
-    assert "inside 90% ellipsoid" in small.columns and len(small) == 2
+    assert "inside 90% region" in small.columns and len(small) == 2
 
 
 # ------------------------------------------------------------------------------------------------
@@ -281,7 +284,7 @@ def test_cube_hit_probability_matches_volume_fraction(dim: int) -> None:
     n, level, b = 40_000, 0.95, 1.5
     cov = 0.04 * _spd(dim, seed=14)
     mean = np.full(dim, 0.1)
-    assert ellipsoid_inside_cube(mean, cov, b, level)
+    assert np.all(np.abs(mean) + np.sqrt(stats.chi2.ppf(level, dim) * np.diag(cov)) <= b)  # inside the cube
     exact = 10 ** ellipsoid_cube_volume_fraction(mean, cov, b, level)
     p_hat, se = cube_hit_probability(mean, cov, b, level, n, np.random.default_rng(15))
     assert se == pytest.approx(_binomial_se(p_hat, n))
@@ -292,10 +295,36 @@ def test_volume_fraction_is_an_upper_bound_when_ellipsoid_sticks_out() -> None:
     n, level, b, dim = 40_000, 0.95, 1.0, 3
     cov = 0.5 * np.eye(dim)
     mean = np.full(dim, 0.8)
-    assert not ellipsoid_inside_cube(mean, cov, b, level)
+    assert np.any(np.abs(mean) + np.sqrt(stats.chi2.ppf(level, dim) * np.diag(cov)) > b)  # sticks out
     bound = 10 ** ellipsoid_cube_volume_fraction(mean, cov, b, level)
     p_hat, se = cube_hit_probability(mean, cov, b, level, n, np.random.default_rng(16))
     assert p_hat < bound - K_SIGMA * se
+
+
+def test_threshold_argument_scales_the_volume_and_the_hits() -> None:
+    cov, level = np.eye(2), 0.9
+    c = 2 * stats.chi2.ppf(level, 2)
+    assert math.exp(log_ellipsoid_volume(cov, level, threshold=c)) == pytest.approx(math.pi * c, rel=1e-12)
+    n = 40_000
+    p_hat, _ = cube_hit_probability(np.zeros(2), 0.01 * cov, 1.0, level, n, np.random.default_rng(3),
+                                    threshold=c)
+    exact = math.pi * 0.01 * c / 4
+    assert abs(p_hat - exact) < K_SIGMA * _binomial_se(exact, n)
+
+
+def test_volume_ratio_terms_add_up_and_state_the_log_det_bias() -> None:
+    dim, n = 16, 200
+    z = np.random.default_rng(4).normal(size=(n, dim)) * 0.3
+    region = PredictiveRegion.fit(z, method="hotelling")
+    terms = volume_ratio_terms(region, 1.5)
+    ratio = ellipsoid_cube_volume_fraction(region.gaussian.mean, region.gaussian.cov, 1.5, 0.99,
+                                           threshold=region.threshold(0.99))
+    assert terms["ratio"] == pytest.approx(ratio, rel=1e-10)
+    assert terms["ratio"] == pytest.approx(terms["shape"] + terms["size"] - terms["cube"], rel=1e-12)
+    assert terms["size"] == pytest.approx(0.5 * np.linalg.slogdet(np.cov(z, rowvar=False))[1] / math.log(10))
+    assert terms["size_bias"] == pytest.approx(0.5 * log_det_bias(n, dim) / math.log(10)) and terms["size_bias"] < 0
+    shrunk = PredictiveRegion.fit(z[:30], method="ledoit-wolf")
+    assert math.isnan(volume_ratio_terms(shrunk, 1.5)["size_bias"])
 
 
 def test_curse_of_dimensionality_in_256_dimensions() -> None:
@@ -320,13 +349,11 @@ def _labelled(ax) -> bool:
     return bool(ax.get_xlabel()) and bool(ax.get_ylabel())
 
 
-def test_color_for() -> None:
-    assert color_for("uniform cube b=1.50") == COLORS["uniform cube"]
-    assert color_for("held-out data") == COLORS["held-out"]
-    assert color_for("data") == COLORS["data"]
+def test_generator_kinds_have_colours() -> None:
     for generator in (UniformCube(3, 1.0), IsotropicNormal(3), IndependentNormal(np.zeros(3), np.ones(3))):
-        assert color_for(generator.name) == COLORS[generator.kind]
-    assert color_for("something else") == color_for("something else")
+        assert color(generator.kind) == COLORS[generator.kind]
+    with pytest.raises(KeyError, match="unknown kind"):
+        color("uniform cube b=1.50")  # display labels are not keys
 
 
 def test_plot_component_grid() -> None:
@@ -352,12 +379,15 @@ def test_plot_summary_histograms(small_cloud: np.ndarray) -> None:
 
 def test_plot_radius_distributions(small_cloud: np.ndarray) -> None:
     cube = UniformCube(6, 1.0)
-    fig = plot_radius_distributions({"data": radii(small_cloud),
-                                     cube.name: radii(cube.sample(400, np.random.default_rng(22)))})
+    fig = plot_radius_distributions([Cloud("data", "training data", radii(small_cloud)),
+                                     Cloud(cube.kind, cube.label, radii(cube.sample(400, np.random.default_rng(22))))])
     assert isinstance(fig, Figure) and len(fig.axes) == 1
     ax = fig.axes[0]
     assert _labelled(ax) and ax.get_title()
-    assert len(ax.get_legend().get_texts()) == 2
+    texts = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert len(texts) == 2 and texts[1].startswith("uniform cube b=1.00: ")
+    outline_colours = {matplotlib.colors.to_hex(p.get_edgecolor()) for p in ax.patches if p.get_fill() is False}
+    assert outline_colours == {COLORS["data"], COLORS["cube"]}
     plt.close(fig)
 
 
@@ -387,14 +417,17 @@ def test_plot_correlation_matrix(small_cloud: np.ndarray) -> None:
 
 
 def test_plot_coordinate_planes(small_cloud: np.ndarray) -> None:
-    samples = {"multivariate normal": MultivariateNormal.fit(small_cloud).sample(300, np.random.default_rng(24)),
-               "uniform cube b=2.00": UniformCube(6, 2.0).sample(300, np.random.default_rng(25))}
+    fitted = MultivariateNormal.fit(small_cloud).sample(300, np.random.default_rng(24))
+    samples = [Cloud("mnd", "fitted normal", fitted),
+               Cloud("cube", "cube points", UniformCube(6, 2.0).sample(300, np.random.default_rng(25)))]
     pairs = [(0, 1), (2, 3), (4, 5), (0, 5)]
     fig = plot_coordinate_planes(small_cloud, pairs, samples, level=(0.95, 0.99))
     assert isinstance(fig, Figure) and len(fig.axes) == len(pairs)
     for ax in fig.axes:
         assert _labelled(ax)
         assert sum(isinstance(patch, Ellipse) for patch in ax.patches) == 2
+        colours = [matplotlib.colors.to_hex(c.get_facecolor()[0]) for c in ax.collections]
+        assert colours == [COLORS["data"], COLORS["mnd"], COLORS["cube"]]
     plt.close(fig)
     fig = plot_coordinate_planes(small_cloud, [(0, 1)], level=0.9)
     assert len(fig.axes) == 1 and len(fig.axes[0].patches) == 1
@@ -414,9 +447,44 @@ def test_latent_overview_separates_gaussian_data_from_cube_points():
     row = latent_overview(train, test, rng)
     n = 2000
     se = np.sqrt(0.99 * 0.01 / n)
-    assert abs(row["held-out inside 99% ellipsoid"] - 0.99) < 4 * se + 0.005  # + estimation error of cov
-    assert abs(row["MND points inside 99% ellipsoid"] - 0.99) < 4 * se + 0.005
-    assert row["cube points inside 99% ellipsoid"] < 0.2
+    assert abs(row["held-out inside 99% region"] - 0.99) < 4 * se + 0.005  # + estimation error of cov
+    assert abs(row["MND points inside 99% region"] - 0.99) < 4 * se + 0.005
+    assert row["cube points inside 99% region"] < 0.2
+    assert row["region covariance"] == "sample covariance"
     # Gaussian components: normality rejected at 1 % for about 1 % of components (16 here: at most 3)
     assert row["components non-normal (p<0.01)"] <= 3 / dim
     assert row["training z-points"] == 6000 and row["z_dim"] == dim
+
+
+def test_scatter_planes_colours_overlays_by_kind(small_cloud: np.ndarray) -> None:
+    from latent_fragments.plots.components import scatter_planes
+
+    overlay = [Cloud("mnd", "fitted", small_cloud[:50]), Cloud("cube", "uniform cube b=1.00", small_cloud[50:100])]
+    fig, axes = scatter_planes(small_cloud, [(0, 1)], overlay)
+    colours = [matplotlib.colors.to_hex(c.get_facecolor()[0]) for c in axes.flat[0].collections]
+    assert colours == [COLORS["data"], COLORS["mnd"], COLORS["cube"]]
+    plt.close(fig)
+
+
+def test_error_histograms_and_training_curves_use_the_kinds_colours() -> None:
+    from latent_fragments.plots.images import error_histograms, training_curves
+
+    rng = np.random.default_rng(30)
+    fig = error_histograms([Cloud("held_out", "held-out images", rng.random(100)),
+                            Cloud("cube", "decoded cube points", rng.random(100) + 1)], "error", "title")
+    ax = fig.axes[0]
+    assert [matplotlib.colors.to_hex(line.get_color()) for line in ax.lines] == [COLORS["held_out"], COLORS["cube"]]
+    assert ax.get_legend().get_texts()[1].get_text().startswith("decoded cube points (median 1.")
+    plt.close(fig)
+    history = [{"epoch": e, "loss": 1.0 / e, "val_loss": 1.1 / e, "mse": 0.1 / e, "val_mse": 0.11 / e}
+               for e in (1, 2)]
+    fig = training_curves(history)
+    assert [matplotlib.colors.to_hex(line.get_color()) for line in fig.axes[0].lines] == [COLORS["data"],
+                                                                                          COLORS["held_out"]]
+    plt.close(fig)
+
+
+def test_nearest_distance_exclude_self_needs_the_reference_itself() -> None:
+    reference = np.random.default_rng(31).normal(size=(20, 3))
+    with pytest.raises(ValueError, match="reference itself"):
+        nearest_distance(reference[:5], reference, exclude_self=True)

@@ -1,10 +1,13 @@
-"""The book as a reader meets it: every page of the built HTML opened in headless Chromium.
+"""The book as a reader meets it: every page of the built HTML, read as HTML and opened in headless Chromium.
 
-Runs when a built book exists (``LF_BOOK_HTML``, default ``_build/html``) and Chromium is installed;
-``make test`` builds the book at the small profile first and points ``LF_BOOK_HTML`` at it. Checks that
-each chapter page loads, every figure is present and decodes, no cell output shows a Python traceback
-or error, and the table of contents links every chapter. Screenshots of every page are kept in
-``<html>/../screenshots/`` as test artefacts.
+Runs when a built book exists (``LF_BOOK_HTML``, default ``_build/html``); ``make test`` builds the book
+at the small profile first and points ``LF_BOOK_HTML`` at it. Read as HTML (no browser needed), each
+chapter page must state the run it shows, give every figure alt text that says what it shows, show no
+absolute path of the build machine, no code line wider than 88 characters and no ``glue(`` call. Opened
+in Chromium (skipped if it is missing), each page loads, every figure is present and decodes, no cell
+output shows a Python traceback or error, and the table of contents links every chapter. Screenshots
+of every page are kept in ``<html>/../screenshots/`` as test artefacts. The HTML checks themselves are
+tested on hand-made pages, which needs no build.
 """
 from __future__ import annotations
 
@@ -20,6 +23,7 @@ import pytest
 from PIL import Image
 
 from latent_fragments.config import REPO_ROOT
+from latent_fragments.provenance import STATEMENT_PREFIX
 
 HTML = Path(os.environ.get("LF_BOOK_HTML", REPO_ROOT / "_build" / "html")).resolve()
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
@@ -28,9 +32,10 @@ PAGES = re.findall(r"(?:root|file): book/(\S+)", (REPO_ROOT / "_toc.yml").read_t
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
          "--disable-component-update", "--disable-sync", "--disable-quic", "--hide-scrollbars"]
 
-pytestmark = [
+needs_book = pytest.mark.skipif(not (HTML / "index.html").exists(), reason=f"no built book at {HTML} (make book)")
+needs_browser = [
     pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (apt-get install chromium)"),
-    pytest.mark.skipif(not (HTML / "index.html").exists(), reason=f"no built book at {HTML} (make book)"),
+    needs_book,
 ]
 
 
@@ -46,6 +51,8 @@ def page_path(name: str) -> Path:
     return HTML / "book" / f"{name}.html"
 
 
+@pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (apt-get install chromium)")
+@needs_book
 @pytest.mark.parametrize("name", PAGES)
 def test_page_loads_with_decodable_figures_and_no_errors(name):
     path = page_path(name)
@@ -76,6 +83,8 @@ def test_page_loads_with_decodable_figures_and_no_errors(name):
     assert (shots / f"{name}.png").stat().st_size > 10_000
 
 
+@pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (apt-get install chromium)")
+@needs_book
 def test_table_of_contents_links_every_chapter():
     dom = chromium("--dump-dom", (HTML / "book" / "intro.html").as_uri())
     links = set(re.findall(r'href="([^"#]+)', dom))
@@ -83,6 +92,8 @@ def test_table_of_contents_links_every_chapter():
         assert any(link.endswith(f"{chapter}.html") for link in links), f"no link to {chapter} in the TOC"
 
 
+@pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (apt-get install chromium)")
+@needs_book
 @pytest.mark.parametrize("name", CHAPTERS)
 def test_chapter_has_download_and_launch_buttons(name):
     """Download as .ipynb always; Binder and Colab when the book was built with a repository URL."""
@@ -102,6 +113,8 @@ def test_chapter_has_download_and_launch_buttons(name):
     assert repo in links, f"{name}: no repository button"
 
 
+@pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (apt-get install chromium)")
+@needs_book
 @pytest.mark.parametrize("name", PAGES)
 def test_formulas_are_typeset_offline(name):
     """Formulas render as math (MathJax from the book's own _static, no CDN), not as raw TeX."""
@@ -115,3 +128,137 @@ def test_formulas_are_typeset_offline(name):
     assert "<mjx-container" in main, f"{name}: MathJax did not typeset the formulas"
     text = html.unescape(re.sub(r"<[^>]+>", " ", re.sub(r"<(script|style)\b.*?</\1>", " ", main, flags=re.S)))
     assert "\\(" not in text and "\\[" not in text, f"{name}: raw TeX left on the page"
+
+
+# ---------------------------------------------------------------------------------------------------
+# The page as HTML: what a reader sees, checked without a browser
+# ---------------------------------------------------------------------------------------------------
+
+#: Widest code line a page may show (the theme's code column holds about this many characters).
+MAX_CODE_WIDTH = 88
+#: Folders of a build machine that must not appear on a page (besides the checkout and the build itself).
+MACHINE_FOLDERS = re.compile(r"(?<![\w.:/~-])/(?:tmp|home|root|Users|work|var/folders|private)/[\w.~+-][^\s\"'<>]*")
+HASH_ALT = re.compile(r"^[0-9a-f]{16,}(\.\w+)?$")
+
+
+def main_html(page: str) -> str:
+    """The ``<main>`` part of a page (the article, without the theme's navigation)."""
+    start = page.find("<main")
+    return page[start:] if start >= 0 else page
+
+
+def page_text(page: str) -> str:
+    """The text a reader sees in the article: tags, scripts and styles removed, entities decoded."""
+    main = re.sub(r"<(script|style)\b.*?</\1>", " ", main_html(page), flags=re.S)
+    return html.unescape(re.sub(r"<[^>]+>", " ", main))
+
+
+def machine_paths(page: str, roots: tuple[str, ...] = ()) -> list[str]:
+    """Absolute paths of the build machine in a page's text: the given roots, /tmp/, /home/, ...."""
+    text = page_text(page)
+    found = [root for root in roots if root and root in text]
+    return found + [m.group(0) for m in MACHINE_FOLDERS.finditer(text)]
+
+
+def bad_alt_texts(page: str) -> list[str]:
+    """The figures (``<img>`` of cell outputs, which MyST-NB writes to ``_images/``; not the theme's
+    icons and logos) whose alt text is missing, empty, a hash or a file name, or under three words."""
+    bad = []
+    for tag in re.findall(r"<img\b[^>]*>", main_html(page)):
+        src = re.search(r'src="([^"]*)"', tag)
+        if not src or not ("_images/" in src.group(1) or src.group(1).startswith("data:image")):
+            continue
+        alt = re.search(r'alt="([^"]*)"', tag)
+        text = html.unescape(alt.group(1)).strip() if alt else ""
+        if not text or HASH_ALT.match(text) or len(text.split()) < 3:
+            bad.append(tag[:200])
+    return bad
+
+
+def code_blocks(page: str) -> list[str]:
+    """The source of every code cell's input on a page, as a reader sees it."""
+    blocks = []
+    for cell in re.split(r'<div class="cell_input\b', main_html(page))[1:]:
+        pre = re.search(r"<pre>(.*?)</pre>", cell, flags=re.S)
+        if pre:
+            blocks.append(html.unescape(re.sub(r"<[^>]+>", "", pre.group(1))))
+    return blocks
+
+
+def wide_code_lines(page: str, width: int = MAX_CODE_WIDTH) -> list[str]:
+    """Code lines of the page's cells wider than ``width`` characters."""
+    return [line for block in code_blocks(page) for line in block.splitlines() if len(line) > width]
+
+
+def shown_glue_calls(page: str) -> list[str]:
+    """Code lines of the page's cells that call ``glue(`` (bookkeeping belongs in hidden cells)."""
+    return [line for block in code_blocks(page) for line in block.splitlines() if "glue(" in line]
+
+
+SAMPLE_CELL = ('<div class="cell docutils container"><div class="cell_input docutils container">'
+               '<div class="highlight-ipython3 notranslate"><div class="highlight"><pre>'
+               '<span></span><span class="n">x</span> <span class="o">=</span> {code}\n</pre></div></div></div>'
+               '<div class="cell_output docutils container">{output}</div></div>')
+
+
+def sample_page(code: str = "1", output: str = "", alt: str = "A grid of 48 face images") -> str:
+    image = f'<img alt="{alt}" src="../_images/0123abcd.png" />'
+    return ('<html><body><nav><img src="logo.svg" alt=""/>/home/nav</nav><main id="main-content">'
+            f"<p><strong>{STATEMENT_PREFIX}</strong> `synthfaces-z256-abc`</p>"
+            + SAMPLE_CELL.format(code=code, output=output + image) + "</main></body></html>")
+
+
+def test_html_checks_pass_a_clean_page():
+    page = sample_page(output="<pre>cached 600 images -&gt; &lt;artifacts&gt;/cache/x.npy</pre>")
+    assert machine_paths(page, (str(REPO_ROOT),)) == [] and bad_alt_texts(page) == []
+    assert wide_code_lines(page) == [] and shown_glue_calls(page) == []
+    assert STATEMENT_PREFIX in page_text(page) and code_blocks(page) == ["x = 1\n"]
+    assert machine_paths(sample_page(output="see https://example.org/tmp/x and ~/work/x")) == []
+
+
+@pytest.mark.parametrize("path", ["/tmp/lf-pages/cache/x.npy", "/home/user/latent/runs", "/root/.cache/x",
+                                  "/work/main/artifacts/runs/a"])
+def test_html_checks_find_a_machine_path(path):
+    page = sample_page(output=f"<pre>run stored in {path}</pre>")
+    assert machine_paths(page), path
+    assert machine_paths(sample_page(output=f"<p>{REPO_ROOT}/x</p>"), (str(REPO_ROOT),))
+
+
+@pytest.mark.parametrize("alt", ["", "0123456789abcdef0123456789abcdef", "9f86d081884c7d65.png", "figure"])
+def test_html_checks_find_a_figure_without_meaningful_alt_text(alt):
+    assert bad_alt_texts(sample_page(alt=alt))
+
+
+def test_html_checks_find_wide_code_and_shown_glue():
+    wide = "f(" + "a, " * 30 + ")"
+    assert wide_code_lines(sample_page(code=wide)) == ["x = " + wide]
+    assert len(wide_code_lines(sample_page(code="y" * (MAX_CODE_WIDTH - 4)))) == 0
+    assert shown_glue_calls(sample_page(code='glue("n", f"{n}", display=False)'))
+
+
+@needs_book
+@pytest.mark.parametrize("name", PAGES)
+def test_page_shows_no_path_of_the_build_machine(name):
+    roots = (str(REPO_ROOT), str(HTML.parent.parent), str(Path.home()))
+    found = machine_paths(page_path(name).read_text(), roots)
+    assert not found, f"{name}: absolute paths on the page: {found[:5]}"
+
+
+@needs_book
+@pytest.mark.parametrize("name", CHAPTERS)
+def test_chapter_states_its_run_and_describes_its_figures(name):
+    page = page_path(name).read_text()
+    assert STATEMENT_PREFIX in page_text(page), f"{name}: no run statement ({STATEMENT_PREFIX} ...)"
+    bad = bad_alt_texts(page)
+    assert not bad, f"{name}: figures without meaningful alt text: {bad[:3]}"
+
+
+@needs_book
+@pytest.mark.parametrize("name", CHAPTERS)
+def test_chapter_code_is_readable(name):
+    page = page_path(name).read_text()
+    assert code_blocks(page), f"{name}: no code cells found on the page"
+    wide = wide_code_lines(page)
+    assert not wide, f"{name}: {len(wide)} code lines over {MAX_CODE_WIDTH} characters: {wide[:3]}"
+    glue_lines = shown_glue_calls(page)
+    assert not glue_lines, f"{name}: code cells show glue( calls: {glue_lines[:3]}"

@@ -133,11 +133,26 @@ def test_sample_factors_keys_and_types():
 
 
 def test_factor_columns_are_documented():
-    doc = sf.__doc__
+    doc = sf.factors.__doc__                          # the factor table lives with the factors
     for col in sf.FACTOR_COLUMNS:
         assert f"``{col}" in doc or f"{col}``" in doc, col
     for name in sf.HAIR_STYLES:
         assert f'"{name}"' in doc, name
+
+
+def test_clip_factor_reads_the_documented_range():
+    from latent_fragments.synthfaces.factors import _clip_factor
+    for col, (lo, hi) in sf.FACTOR_RANGES.items():
+        assert _clip_factor(col, lo - 1) == lo and _clip_factor(col, hi + 1) == hi, col
+        inside = (lo + hi) // 2 if col in sf.INTEGER_FACTORS else 0.5 * (lo + hi)
+        assert _clip_factor(col, inside) is inside, col          # inside: the value itself
+    assert _clip_factor("face_width", 0.2) == 0.36 and _clip_factor("roll", 30.0) == 14.0
+
+
+def test_public_api_is_re_exported():
+    for name in sf.__all__:
+        assert getattr(sf, name) is not None, name
+    assert sf.render_batch is sf.render.render_batch and sf.FACTOR_RANGES is sf.factors.FACTOR_RANGES
 
 
 def test_every_category_occurs(sampled):

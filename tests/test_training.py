@@ -4,10 +4,11 @@ from __future__ import annotations
 import dataclasses
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from latent_fragments.artifacts import ArtifactError, read_json
-from latent_fragments.training import epoch_order, fit, iter_batches, make_stream, split_indices
+from latent_fragments.training import epoch_order, fit, iter_batches, make_stream, split_for, split_indices
 
 
 @pytest.fixture(scope="module")
@@ -25,6 +26,27 @@ def test_split_is_disjoint_complete_and_seeded():
     assert not np.array_equal(test, split_indices(1000, 0.1, seed=4)[1])
 
 
+def test_split_without_a_partition_is_the_seeded_split_of_split_seed():
+    train, test, method = split_for(1000, pd.DataFrame({"filename": range(1000)}), 0.1, split_seed=3)
+    assert method == "seeded" and len(test) == 100
+    assert np.array_equal(test, split_indices(1000, 0.1, seed=3)[1])
+    assert np.array_equal(train, split_for(1000, None, 0.1, split_seed=3)[0])
+
+
+def test_split_follows_the_celeba_partition():
+    """train = partition 0, held-out = partitions 1 (validation) and 2 (test); test_fraction unused."""
+    part = np.array([0, 0, 1, 0, 2, 2, 0, 1, 0, 0])
+    train, test, method = split_for(10, pd.DataFrame({"partition": part}), 0.5, split_seed=0)
+    assert method == "partition"
+    assert list(train) == [0, 1, 3, 6, 8, 9] and list(test) == [2, 4, 5, 7]
+
+
+def test_split_of_a_one_sided_partition_falls_back_to_the_seeded_split():
+    """The first 162770 CelebA images are all partition 0: a smaller selection has no official held-out."""
+    train, test, method = split_for(50, pd.DataFrame({"partition": np.zeros(50, int)}), 0.1, split_seed=1)
+    assert method == "seeded" and np.array_equal(test, split_indices(50, 0.1, 1)[1])
+
+
 def test_epoch_order_is_a_seeded_permutation_per_epoch():
     idx = np.arange(10, 60)
     a0, a1 = epoch_order(idx, 0, 0), epoch_order(idx, 0, 1)
@@ -40,7 +62,7 @@ def test_iter_batches_keeps_the_requested_order(images):
 
 
 def test_stream_yields_scaled_float_batches_in_epoch_order(images, tiny_cfg):
-    cfg = tiny_cfg.validated()
+    cfg = tiny_cfg
     idx = np.arange(40)
     stream, steps = make_stream(images, idx, cfg, shuffle=True, first_epoch=1)
     assert steps == 3  # ceil(40 / 16)
@@ -51,7 +73,7 @@ def test_stream_yields_scaled_float_batches_in_epoch_order(images, tiny_cfg):
 
 
 def test_loss_decreases_and_checkpoint_is_written(images, tiny_cfg, tmp_path):
-    cfg = dataclasses.replace(tiny_cfg, epochs=3).validated()
+    cfg = dataclasses.replace(tiny_cfg, epochs=3)
     train, test = split_indices(len(images), 0.25, cfg.seed)
     lines = []
     _, history = fit(cfg, images, train, test, tmp_path, log=lines.append)
@@ -65,7 +87,7 @@ def test_loss_decreases_and_checkpoint_is_written(images, tiny_cfg, tmp_path):
 def test_interrupted_training_resumes_after_last_epoch(images, tiny_cfg, tmp_path):
     import keras
 
-    cfg = dataclasses.replace(tiny_cfg, epochs=3).validated()
+    cfg = dataclasses.replace(tiny_cfg, epochs=3)
     train, test = split_indices(len(images), 0.25, cfg.seed)
 
     class Interrupt(keras.callbacks.Callback):
@@ -86,10 +108,10 @@ def test_interrupted_training_resumes_after_last_epoch(images, tiny_cfg, tmp_pat
 
 
 def test_checkpoint_of_another_configuration_is_refused(images, tiny_cfg, tmp_path):
-    cfg = dataclasses.replace(tiny_cfg, epochs=1).validated()
+    cfg = dataclasses.replace(tiny_cfg, epochs=1)
     train, test = split_indices(len(images), 0.25, cfg.seed)
     fit(cfg, images, train, test, tmp_path, log=lambda s: None)
-    other = dataclasses.replace(cfg, epochs=2, seed=5).validated()
+    other = dataclasses.replace(cfg, epochs=2, seed=5)
     with pytest.raises(ArtifactError, match="another configuration"):
         fit(other, images, train, test, tmp_path, log=lambda s: None)
 

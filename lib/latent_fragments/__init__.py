@@ -12,13 +12,19 @@ Each module names, in its docstrings, the chapter that introduces it (see ARCHIT
 - :mod:`latent_fragments.stats`       statistics of z-point clouds: generators, components (chapter 2),
   the fragment (chapter 3), filaments (chapter 4), image quality (chapters 1 and 3)
 - :mod:`latent_fragments.plots`       the book's figures and its one style module
+- :mod:`latent_fragments.tfnoise`     TensorFlow's start-up noise filtered off stderr (chapter 1)
 - :mod:`latent_fragments.cli`         the command line, ``latent-fragments`` or ``python -m latent_fragments``
 """
 from __future__ import annotations
 
 import os as _os
 
-# TensorFlow's C++ logging is noisy on import; quieten it before Keras loads it.
+from . import tfnoise as _tfnoise
+
+# TensorFlow's C++ logging is noisy on import; quieten it before Keras loads it: the log level for
+# what honours it, and a filter on file descriptor 2 for the lines printed before absl's logging
+# starts (see latent_fragments.tfnoise). The project's own warnings still reach stderr.
 _os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+_tfnoise.install()
 
 __version__ = "0.1.0"

@@ -1,4 +1,4 @@
-"""Command line: ``python -m latent_fragments train|prepare|encode|info`` with the notebooks' parameters (chapter 1).
+"""Command line: ``python -m latent_fragments train|prepare|encode|info|sweep`` with the notebooks' parameters (chapter 1).
 
 Examples::
 
@@ -6,52 +6,75 @@ Examples::
     python -m latent_fragments train --dataset celeba --data-dir ~/data/celeba --n-images 170000 --epochs 24
     python -m latent_fragments encode --dataset celeba --data-dir ~/data/celeba --n-images 170000 --epochs 24 --output z.npy
     python -m latent_fragments info --dataset orl --z-dim 64 --epochs 2
+    python -m latent_fragments sweep --vary z_dim=32,256 --vary model=ae,vae --seeds 0,1,2 --epochs 4
+    python -m latent_fragments sweep --grid book/05_grid.toml --name chapter5
 
-Errors in the input (unknown data set, missing folder, bad parameter, damaged run) end with one line
-that says what to do, and exit code 2.
+The options are made from the fields of :class:`~latent_fragments.config.RunConfig` (one per field, its
+name with dashes, its type, default and help), so every parameter of a run can be given here; the
+execution profile is not an option but ``LF_PROFILE``. Errors in the input (unknown data set, missing
+folder, bad parameter, damaged run) end with one line that says what to do, and exit code 2.
 """
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 import time
+import typing
 from pathlib import Path
 
 from .config import ConfigError, RunConfig, default_artifacts_dir
 
 
+def config_fields() -> list[dataclasses.Field]:
+    """The :class:`RunConfig` fields that are command-line options (all but ``profile``: ``LF_PROFILE``)."""
+    return [f for f in dataclasses.fields(RunConfig) if f.metadata.get("cli", True)]
+
+
+def _option(f: dataclasses.Field) -> str:
+    return "--" + f.name.replace("_", "-")
+
+
+def _parser_of(hint: object) -> type:
+    """``int`` or ``float`` for a numeric field (argparse parses it), ``str`` for text and tuples."""
+    if typing.get_origin(hint) is tuple:
+        return str
+    kinds = typing.get_args(hint) or (hint,)
+    return next((t for t in (int, float) if t in kinds), str)
+
+
 def _run_args(parser: argparse.ArgumentParser) -> None:
-    d = RunConfig()
-    parser.add_argument("--dataset", default=d.dataset, help="synthfaces (default), orl, celeba or folder")
-    parser.add_argument("--data-dir", default=None, help="CelebA folder (holding img_align_celeba/) or image folder")
-    parser.add_argument("--n-images", type=int, default=d.n_images, help="images to use (default: all; synthfaces 6000)")
-    parser.add_argument("--z-dim", type=int, default=d.z_dim, help=f"latent dimension (default {d.z_dim})")
-    parser.add_argument("--epochs", type=int, default=d.epochs, help=f"training epochs (default {d.epochs})")
-    parser.add_argument("--batch-size", type=int, default=d.batch_size)
-    parser.add_argument("--seed", type=int, default=d.seed)
-    parser.add_argument("--loss", default=d.loss, choices=["bce", "mse"])
-    parser.add_argument("--filters", default=",".join(map(str, d.filters)), help="4 encoder widths, e.g. 32,64,128,128")
+    """One option per configuration field, named, typed and explained by the field (chapter 1).
+
+    Numbers are parsed by argparse (``--z-dim abc`` gets its usage error); tuples such as ``--filters`` are
+    comma-separated integers, converted by :func:`config_from_args`; every value is checked by
+    :class:`RunConfig` itself. An option not given leaves the field's default.
+    """
+    hints = typing.get_type_hints(RunConfig)
+    for f in config_fields():
+        shown = ",".join(map(str, f.default)) if isinstance(f.default, tuple) else f.default
+        default = "" if f.default is None else f" (default {shown})"
+        parser.add_argument(_option(f), dest=f.name, type=_parser_of(hints[f.name]), default=argparse.SUPPRESS,
+                            help=f.metadata["help"] + default)
     parser.add_argument("--artifacts-dir", default=None, help=f"where runs and caches live (default {default_artifacts_dir()})")
 
 
-def config_from_args(args: argparse.Namespace) -> RunConfig:
-    """The validated :class:`RunConfig` named by the command-line arguments."""
+def _integers(f: dataclasses.Field, text: str) -> tuple[int, ...]:
     try:
-        filters = tuple(int(f) for f in str(args.filters).split(","))
+        return tuple(int(part) for part in text.split(","))
     except ValueError:
-        raise ConfigError(f"--filters must be 4 comma-separated integers, got {args.filters!r}") from None
-    return RunConfig(
-        dataset=args.dataset,
-        data_dir=args.data_dir,
-        n_images=args.n_images,
-        z_dim=args.z_dim,
-        epochs=args.epochs,
-        batch_size=args.batch_size,
-        seed=args.seed,
-        loss=args.loss,
-        filters=filters,
-    ).validated()
+        raise ConfigError(f"{_option(f)} must be {len(f.default)} comma-separated integers, got {text!r}") from None
+
+
+def config_from_args(args: argparse.Namespace) -> RunConfig:
+    """The effective :class:`RunConfig` of the command-line arguments: checked, with the profile applied once."""
+    given = {}
+    for f in config_fields():
+        if hasattr(args, f.name):
+            value = getattr(args, f.name)
+            given[f.name] = _integers(f, value) if isinstance(f.default, tuple) else value
+    return RunConfig(**given).with_profile()
 
 
 def cmd_train(args: argparse.Namespace) -> int:
@@ -61,7 +84,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     if args.fresh:
         remove_run(cfg, args.artifacts_dir)
     t0 = time.perf_counter()
-    run = get_run(cfg, args.artifacts_dir)
+    run = get_run(cfg, args.artifacts_dir, tensorboard=args.tensorboard)
     print(f"run {cfg.run_name()} ready in {time.perf_counter() - t0:.0f} s: {run.path}")
     return 0
 
@@ -85,6 +108,7 @@ def cmd_encode(args: argparse.Namespace) -> int:
     from .artifacts import atomic_path
     from .data import DataSpec, load_faces
     from .runs import get_run
+    from .training import predict_batched
 
     cfg = config_from_args(args)
     run = get_run(cfg, args.artifacts_dir, train=not args.no_train)
@@ -94,7 +118,7 @@ def cmd_encode(args: argparse.Namespace) -> int:
     else:
         faces = run.faces
     t0 = time.perf_counter()
-    z = run.encode(faces.images)  # streams batches from the memory-mapped cache
+    z = predict_batched(run.encoder, faces.images, desc="encoding")  # streams batches from the memory-mapped cache
     seconds = time.perf_counter() - t0
     with atomic_path(args.output) as tmp:
         np.save(tmp, z)
@@ -117,6 +141,36 @@ def cmd_info(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_sweep(args: argparse.Namespace) -> int:
+    """Train or reuse every run of a grid and write its table of headline figures (chapter 5)."""
+    from .sweep import Settings, plan_from_axes, plan_from_toml, run_sweep, summarise, table_path
+
+    base = config_from_args(args)
+    if args.grid:
+        plan = plan_from_toml(args.grid, base)
+    else:
+        seeds = [int(s) for s in args.seeds.split(",")]
+        settings = Settings(quality=not args.no_quality, verdict_draws=args.verdict_draws, n_fake=args.n_fake)
+        plan = plan_from_axes(base, args.vary or [], seeds, settings)
+    table = run_sweep(plan, args.name, args.artifacts_dir)
+    print(summarise(table).round(4).to_string())
+    print(f"{len(table)} runs; table {table_path(args.name, args.artifacts_dir)}")
+    return 0
+
+
+def _sweep_args(parser: argparse.ArgumentParser) -> None:
+    """Options of ``sweep``: the grid (a TOML file or ``--vary`` axes and ``--seeds``) and what is measured."""
+    _run_args(parser)
+    parser.add_argument("--grid", default=None, help="TOML file of the grid (seeds, [base], [variants], [settings])")
+    parser.add_argument("--vary", action="append", help="an axis FIELD=V1,V2 (filters: 16,32,64,64/32,64,128,128); "
+                        "repeat for a product")
+    parser.add_argument("--seeds", default="0", help="model seeds of every variant, e.g. 0,1,2 (default 0)")
+    parser.add_argument("--name", default="sweep", help="name of the results table <artifacts>/sweeps/NAME.csv")
+    parser.add_argument("--no-quality", action="store_true", help="skip the scoring network's FD and KID")
+    parser.add_argument("--verdict-draws", type=int, default=0, help="null draws of chapter 4's verdict (0: skip)")
+    parser.add_argument("--n-fake", type=int, default=400, help="decoded samples per generator for FD and KID")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``python -m latent_fragments``; returns the exit code."""
     parser = argparse.ArgumentParser(prog="python -m latent_fragments", description=__doc__.split("\n")[0])
@@ -124,6 +178,7 @@ def main(argv: list[str] | None = None) -> int:
     p_train = sub.add_parser("train", help="train (or resume) the run of these parameters; prints img/s per epoch")
     _run_args(p_train)
     p_train.add_argument("--fresh", action="store_true", help="delete an existing run of these parameters first")
+    p_train.add_argument("--tensorboard", action="store_true", help="also write TensorBoard logs to <run>/tensorboard")
     p_prepare = sub.add_parser("prepare", help="build the uint8 image cache of these parameters (no training)")
     _run_args(p_prepare)
     p_encode = sub.add_parser("encode", help="encode images with the run's encoder into a .npy of z-points")
@@ -133,13 +188,15 @@ def main(argv: list[str] | None = None) -> int:
     p_encode.add_argument("--no-train", action="store_true", help="fail instead of training a missing run")
     p_info = sub.add_parser("info", help="show the run directory, its state and history")
     _run_args(p_info)
+    _sweep_args(sub.add_parser("sweep", help="train or reuse a grid of runs and tabulate their headline figures"))
     args = parser.parse_args(argv)
 
     from .artifacts import ArtifactError
     from .data import DataError
 
     try:
-        return {"train": cmd_train, "prepare": cmd_prepare, "encode": cmd_encode, "info": cmd_info}[args.command](args)
+        return {"train": cmd_train, "prepare": cmd_prepare, "encode": cmd_encode, "info": cmd_info,
+                "sweep": cmd_sweep}[args.command](args)
     except (ConfigError, DataError, ArtifactError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -4,9 +4,11 @@ A :class:`RunConfig` holds everything that determines a trained autoencoder and 
 the model, the training schedule and the seed. Its :meth:`RunConfig.key` names the run's artefact
 directory, so a changed parameter can never silently reuse weights trained for another.
 
-The environment variable ``LF_PROFILE=small`` shrinks ``n_images`` and ``epochs`` (and the book's sample
-sizes) so that the test suite can execute every chapter in minutes; the shrunken values are part of the
-key, so small runs never mix with full ones.
+A configuration is checked and normalised once, when it is made. The execution profile is applied once,
+too, by :meth:`RunConfig.with_profile` (the CLI and each chapter's first code cell call it): the
+environment variable ``LF_PROFILE=small`` shrinks ``n_images`` and ``epochs`` (and the book's sample sizes)
+so that the test suite can execute every chapter in minutes; the profile and the shrunken values are part
+of the key, so small runs never mix with full ones.
 """
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from .artifacts import stable_hash
+
 
 def _checkout_root() -> Path | None:
     """The repository holding this package when it runs from a checkout (``lib/latent_fragments``)."""
@@ -35,9 +38,16 @@ SMALL_PROFILE = {"n_images": 600, "epochs": 2}
 DEFAULT_N_IMAGES = {"synthfaces": 6000}
 
 #: Bump when a change to model or training code makes old runs incomparable.
-CODE_VERSION = 1
+CODE_VERSION = 3  # 2: the split has its own seed (split_seed) or CelebA's partition; 3: the key holds the data's
+#: content (DataSpec.content_key), not its path
 
 LOSSES = ("bce", "mse")
+MODELS = ("ae", "vae")
+PROFILES = ("small", "full")
+
+#: Fields added after runs were first stored (chapter 5): left out of ``as_dict`` (and so of the key and
+#: ``config.json``) while they hold these defaults, so every earlier run keeps its key.
+LATER_DEFAULTS = {"batch_norm": False, "model": "ae"}
 
 
 class ConfigError(ValueError):
@@ -47,7 +57,7 @@ class ConfigError(ValueError):
 def profile() -> str:
     """The active execution profile: ``"small"`` (tests) or ``"full"`` (the book's default run)."""
     value = os.environ.get("LF_PROFILE", "full").strip().lower() or "full"
-    if value not in ("small", "full"):
+    if value not in PROFILES:
         raise ConfigError(f"LF_PROFILE={value!r} is not a profile; use 'small' or 'full' (or unset it).")
     return value
 
@@ -63,7 +73,12 @@ def default_artifacts_dir() -> Path:
     return (Path(cache_home) / "latent-fragments").expanduser().resolve()
 
 
+#: Activations the encoder and decoder may use (Keras names).
+ACTIVATIONS = ("leaky_relu", "relu", "elu", "gelu", "selu", "silu", "tanh")
+
+
 def _positive_int(name: str, value: Any, allow_none: bool = False) -> int | None:
+    """``value`` as an int if it is a positive integer (or ``None`` when allowed), else :class:`ConfigError`."""
     if value is None and allow_none:
         return None
     if isinstance(value, bool) or not isinstance(value, numbers.Integral) or int(value) <= 0:
@@ -75,89 +90,148 @@ def _positive_int(name: str, value: Any, allow_none: bool = False) -> int | None
     return int(value)
 
 
+def _seed(name: str, value: Any) -> int:
+    """``value`` as an int if it is a non-negative integer, else :class:`ConfigError`."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 0:
+        raise ConfigError(f"{name} must be a non-negative integer, got {value!r}.")
+    return int(value)
+
+
+def _flag(name: str, value: Any) -> bool:
+    """``value`` as a bool: a bool, or the text true/false/yes/no/on/off/1/0 (the CLI), else :class:`ConfigError`."""
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower() if isinstance(value, str) else None
+    if text in ("true", "yes", "on", "1"):
+        return True
+    if text in ("false", "no", "off", "0"):
+        return False
+    raise ConfigError(f"{name} must be true or false, got {value!r}.")
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
+def _help(text: str, default: Any) -> Any:
+    """A dataclass field with its command-line help text (the CLI's options are made from the fields)."""
+    return field(default=default, metadata={"help": text})
+
+
 @dataclass(frozen=True)
 class RunConfig:
-    """All parameters of one training run (chapter 1). Construct, then call :meth:`validated`."""
+    """All parameters of one training run (chapter 1), checked and normalised when it is made.
 
-    dataset: str = "synthfaces"
-    data_dir: str | None = None
-    n_images: int | None = None
-    z_dim: int = 256
-    epochs: int = 8
-    batch_size: int = 64
-    seed: int = 0
-    filters: tuple[int, ...] = (32, 64, 128, 128)
-    kernel_size: int = 3
-    activation: str = "leaky_relu"
-    loss: str = "bce"
-    learning_rate: float = 5e-4
-    test_fraction: float = 0.1
-    image_size: int = 96
-    data_seed: int = 0
-    profile: str = field(default="full")
+    A bad value raises :class:`ConfigError` at construction (also from ``dataclasses.replace``).
+    :meth:`with_profile` applies the execution profile and returns the effective configuration.
+    """
 
-    def validated(self) -> "RunConfig":
-        """Check every parameter, apply the active profile, and return the effective configuration."""
-        from .data import DATASETS  # local import: data imports heavy modules lazily
+    dataset: str = _help("synthfaces, orl, celeba or folder", "synthfaces")
+    data_dir: str | None = _help("CelebA folder (holding img_align_celeba/) or image folder", None)
+    n_images: int | None = _help("images to use (default: all; synthfaces 6000)", None)
+    z_dim: int = _help("latent dimension", 256)
+    epochs: int = _help("training epochs", 8)
+    batch_size: int = _help("training batch size", 64)
+    seed: int = _help("seed of the model: initial weights and batch order", 0)
+    filters: tuple[int, ...] = _help("4 encoder widths, e.g. 32,64,128,128", (32, 64, 128, 128))
+    kernel_size: int = _help("convolution kernel size", 3)
+    activation: str = _help(f"activation of the hidden layers: {', '.join(ACTIVATIONS)}", "leaky_relu")
+    loss: str = _help("reconstruction loss: " + " or ".join(LOSSES), "bce")
+    learning_rate: float = _help("Adam learning rate", 5e-4)
+    test_fraction: float = _help("fraction of images held out (unless CelebA's official partition is used)", 0.1)
+    split_seed: int = _help("seed of the train/held-out split, shared by runs of any model seed", 0)
+    image_size: int = _help("image side in pixels (the encoder needs 96)", 96)
+    data_seed: int = _help("seed of the synthfaces renderer", 0)
+    profile: str = field(default="full", metadata={"cli": False})
+    batch_norm: bool = _help("batch normalisation after each convolution: true or false", False)
+    model: str = _help("ae (plain autoencoder) or vae (variational, beta = 1)", "ae")
 
-        if not isinstance(self.dataset, str) or self.dataset not in DATASETS:
-            raise ConfigError(
-                f"unknown dataset {self.dataset!r}; valid names: {', '.join(DATASETS)}."
-            )
-        if self.data_dir is not None and not isinstance(self.data_dir, (str, os.PathLike)):
-            raise ConfigError(f"data_dir must be a path or None, got {self.data_dir!r}.")
+    def __post_init__(self) -> None:
+        if self.profile not in PROFILES:
+            raise ConfigError(f"profile must be one of {PROFILES}, got {self.profile!r}.")
+        for name, value in {**self._checked_data(), **self._checked_model()}.items():
+            object.__setattr__(self, name, value)
+
+    def _checked_data(self) -> dict[str, Any]:
+        """The normalised data fields; the data set's own checks are those of ``DataSpec.validate``."""
+        from .data import DataError, DataSpec  # local import: data imports heavy modules lazily
+
         n_images = _positive_int("n_images", self.n_images, allow_none=True)
-        if n_images is None:
+        if n_images is None and isinstance(self.dataset, str):
             n_images = DEFAULT_N_IMAGES.get(self.dataset)
-        z_dim = _positive_int("z_dim", self.z_dim)
-        epochs = _positive_int("epochs", self.epochs)
-        batch_size = _positive_int("batch_size", self.batch_size)
-        kernel_size = _positive_int("kernel_size", self.kernel_size)
-        if isinstance(self.seed, bool) or not isinstance(self.seed, numbers.Integral) or self.seed < 0:
-            raise ConfigError(f"seed must be a non-negative integer, got {self.seed!r}.")
+        if self.profile == "small" and n_images is not None:
+            n_images = min(n_images, SMALL_PROFILE["n_images"])
+        spec = DataSpec(dataset=self.dataset, data_dir=self.data_dir, n_images=n_images,
+                        image_size=self.image_size, data_seed=self.data_seed)
+        try:
+            spec.validate()
+        except DataError as exc:
+            raise ConfigError(str(exc)) from None
         if self.image_size != 96:
             raise ConfigError("image_size must be 96: the encoder halves it four times to 6x6.")
-        filters = tuple(self.filters)
-        if len(filters) != 4:
-            raise ConfigError(f"filters must list 4 layer widths (4 Conv2D layers), got {filters!r}.")
-        for width in filters:
-            _positive_int("filters", width)
+        data_dir = None if self.data_dir is None else str(Path(self.data_dir).expanduser().resolve())
+        return dict(data_dir=data_dir, n_images=n_images, image_size=int(self.image_size),
+                    data_seed=int(self.data_seed))
+
+    def _checked_model(self) -> dict[str, Any]:
+        """The normalised model and training fields."""
+        checked = {name: _positive_int(name, getattr(self, name)) for name in ("z_dim", "epochs", "batch_size",
+                                                                                "kernel_size")}
+        if self.profile == "small":
+            checked["epochs"] = min(checked["epochs"], SMALL_PROFILE["epochs"])
+        checked.update(seed=_seed("seed", self.seed), split_seed=_seed("split_seed", self.split_seed))
+        if not isinstance(self.filters, (tuple, list)) or len(self.filters) != 4:
+            raise ConfigError(f"filters must list 4 layer widths (4 Conv2D layers), got {self.filters!r}.")
+        checked["filters"] = tuple(_positive_int("filters", width) for width in self.filters)
+        if self.activation not in ACTIVATIONS:
+            raise ConfigError(f"activation must be one of {ACTIVATIONS}, got {self.activation!r}.")
         if self.loss not in LOSSES:
             raise ConfigError(f"loss must be one of {LOSSES}, got {self.loss!r}.")
-        if not (isinstance(self.learning_rate, numbers.Real) and self.learning_rate > 0):
+        if not (_number(self.learning_rate) and self.learning_rate > 0):
             raise ConfigError(f"learning_rate must be a positive number, got {self.learning_rate!r}.")
-        if not (isinstance(self.test_fraction, numbers.Real) and 0 < self.test_fraction < 1):
+        if not (_number(self.test_fraction) and 0 < self.test_fraction < 1):
             raise ConfigError(f"test_fraction must lie in (0, 1), got {self.test_fraction!r}.")
-        active = profile()
-        if active == "small":
-            if n_images is not None:
-                n_images = min(n_images, SMALL_PROFILE["n_images"])
-            epochs = min(epochs, SMALL_PROFILE["epochs"])
-        return dataclasses.replace(
-            self,
-            data_dir=None if self.data_dir is None else str(Path(self.data_dir).expanduser().resolve()),
-            n_images=n_images,
-            z_dim=z_dim,
-            epochs=epochs,
-            batch_size=batch_size,
-            kernel_size=kernel_size,
-            seed=int(self.seed),
-            filters=tuple(int(f) for f in filters),
-            learning_rate=float(self.learning_rate),
-            test_fraction=float(self.test_fraction),
-            profile=active,
-        )
+        checked.update(learning_rate=float(self.learning_rate), test_fraction=float(self.test_fraction))
+        if self.model not in MODELS:
+            raise ConfigError(f"model must be one of {MODELS}, got {self.model!r}.")
+        checked["batch_norm"] = _flag("batch_norm", self.batch_norm)
+        return checked
+
+    def with_profile(self, name: str | None = None) -> "RunConfig":
+        """The effective configuration under the execution profile ``name`` (``None``: ``$LF_PROFILE``, see
+        :func:`profile`); ``"small"`` caps ``n_images`` and ``epochs`` as :data:`SMALL_PROFILE` says.
+        Called once, by the CLI and by each chapter's first code cell (chapter 1)."""
+        name = profile() if name is None else name
+        if name not in PROFILES:
+            raise ConfigError(f"profile must be one of {PROFILES}, got {name!r}.")
+        if self.profile == "small" and name == "full":
+            raise ConfigError("this configuration was capped by the small profile; make it again from its "
+                              "full parameters instead of widening it.")
+        return self if name == self.profile else dataclasses.replace(self, profile=name)
 
     def as_dict(self) -> dict[str, Any]:
         """Plain-JSON form (tuples as lists) used in ``config.json`` and for hashing."""
         d = dataclasses.asdict(self)
         d["filters"] = list(self.filters)
-        return d
+        return {k: v for k, v in d.items() if not (k in LATER_DEFAULTS and v == LATER_DEFAULTS[k])}
+
+    def portable_dict(self) -> dict[str, Any]:
+        """:meth:`as_dict` without ``data_dir``: what a run's key and reuse depend on (chapter 1)."""
+        return {k: v for k, v in self.as_dict().items() if k != "data_dir"}
 
     def key(self) -> str:
-        """Hash naming the run: equal effective configurations, code version and image data (the data
-        cache's key, which changes with the synthfaces renderer) give equal keys."""
-        return stable_hash({"config": self.as_dict(), "code_version": CODE_VERSION, "data": self.data_spec().key()})
+        """Hash naming the run: equal effective configurations (but for ``data_dir``), code version and image
+        data (:meth:`DataSpec.content_key`: the images' names and sizes, or the synthfaces renderer) give
+        equal keys, so the same images under another path find the same run.
+
+        Computed once per configuration object: the renderer's source is hashed from disk, and a run that
+        is being trained must keep its key (and directory) even if that source is edited meanwhile.
+        """
+        if "_key" not in self.__dict__:
+            data_key = self.data_spec().content_key()
+            object.__setattr__(self, "_key", stable_hash({"config": self.portable_dict(), "code_version": CODE_VERSION,
+                                                          "data": data_key}))
+        return self.__dict__["_key"]
 
     def run_name(self) -> str:
         """Human-readable directory name: ``<dataset>-z<z_dim>-<key>``."""

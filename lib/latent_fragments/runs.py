@@ -5,10 +5,15 @@ Layout of ``<artifacts>/runs/<dataset>-z<z_dim>-<key>/``::
     config.json      the effective RunConfig and its key
     autoencoder.keras
     history.json     one row per epoch (loss, held-out loss, seconds, images/s)
-    split.npz        train and held-out indices into the image cache
+    history.csv      the same rows as CSV, rewritten after every epoch (also while training)
+    split.npz        train and held-out indices into the image cache, and how they were chosen
     z_train.npy      z-points of the training images   (float32, N_train x z_dim)
     z_test.npy       z-points of the held-out images
-    manifest.json    size and SHA-256 of every file above; written last, so a run without it is incomplete
+    manifest.json    size and SHA-256 of the files of RUN_FILES; written last, so a run without it is incomplete
+    tensorboard/     TensorBoard logs, only when asked (``--tensorboard``)
+
+and beside it ``.<dataset>-z<z_dim>-<key>.lock``, held (fcntl.flock) while a process trains the run, so
+that it is trained once.
 
 Chapters 2-4 call :func:`get_run` with their parameters and get the run of chapter 1, trained first if it
 is absent, so each chapter runs on its own.
@@ -24,9 +29,10 @@ from typing import Callable
 
 import numpy as np
 
-from .artifacts import ArtifactError, atomic_path, file_sha256, read_json, write_json
+from .artifacts import ArtifactError, atomic_path, clean_stale_temps, file_sha256, read_json, write_json
 from .config import RunConfig, default_artifacts_dir
-from .training import decode_to_uint8, fit, predict_batched, progress_printer, split_indices
+from .locks import run_lock
+from .training import decode_to_uint8, fit, predict_batched, progress_printer, require_tensorboard, split_for
 
 RUN_FILES = ("config.json", "autoencoder.keras", "history.json", "split.npz", "z_train.npy", "z_test.npy")
 
@@ -43,6 +49,7 @@ class Run:
     history: list[dict]
     z_train: np.ndarray
     z_test: np.ndarray
+    split_method: str = "seeded"  # "partition": CelebA's official one (see training.split_for)
     _model: object = field(default=None, repr=False)
 
     @cached_property
@@ -141,8 +148,9 @@ def verify_run(path: Path, cfg: RunConfig) -> None:
     if not manifest_path.exists():
         raise ArtifactError(f"{path} holds no complete run (no manifest.json).")
     stored = read_json(path / "config.json")
-    if stored.get("key") != cfg.key() or stored.get("config") != cfg.as_dict():
-        differing = sorted(k for k, v in cfg.as_dict().items() if (stored.get("config") or {}).get(k) != v)
+    stored_config = {k: v for k, v in (stored.get("config") or {}).items() if k != "data_dir"}
+    if stored.get("key") != cfg.key() or stored_config != cfg.portable_dict():
+        differing = sorted(k for k, v in cfg.portable_dict().items() if stored_config.get(k) != v)
         raise ArtifactError(
             f"{path} was trained for another configuration (its config.json differs in "
             f"{', '.join(differing) or 'its key'}); it is not reused. Delete it, or use the parameters it was made with."
@@ -161,13 +169,13 @@ def verify_run(path: Path, cfg: RunConfig) -> None:
 
 def load_run(cfg: RunConfig, artifacts_dir: str | os.PathLike | None = None, faces=None) -> Run:
     """Load the finished run of ``cfg``; raise :class:`ArtifactError` if absent, stale or damaged."""
-    cfg = cfg.validated()
     path = run_dir(cfg, artifacts_dir)
     verify_run(path, cfg)
     if faces is None:
         faces = load_data(cfg, artifacts_dir, progress=False)
     with np.load(path / "split.npz", allow_pickle=False) as split:
         train_idx, test_idx = split["train"], split["test"]
+        split_method = str(split["method"])
     if max(train_idx.max(), test_idx.max()) >= len(faces):
         raise ArtifactError(f"{path} indexes more images than the cache holds; delete it and rerun.")
     return Run(
@@ -179,6 +187,7 @@ def load_run(cfg: RunConfig, artifacts_dir: str | os.PathLike | None = None, fac
         history=read_json(path / "history.json"),
         z_train=np.load(path / "z_train.npy", mmap_mode="r", allow_pickle=False),
         z_test=np.load(path / "z_test.npy", mmap_mode="r", allow_pickle=False),
+        split_method=split_method,
     )
 
 
@@ -191,26 +200,32 @@ def load_data(cfg: RunConfig, artifacts_dir: str | os.PathLike | None = None, pr
 
 
 def train_run(cfg: RunConfig, artifacts_dir: str | os.PathLike | None = None,
-              log: Callable[[str], None] | None = None) -> Run:
-    """Train the run of ``cfg`` (resuming an interrupted one), encode both splits, and store everything."""
-    cfg = cfg.validated()
+              log: Callable[[str], None] | None = None, tensorboard: bool = False) -> Run:
+    """Train the run of ``cfg`` (resuming an interrupted one), encode both splits, and store everything.
+
+    The caller holds the run's lock (:func:`get_run`); temporary files of a killed earlier attempt are
+    deleted first. ``tensorboard`` also writes TensorBoard logs to ``<run>/tensorboard``.
+    """
     log = log or progress_printer()
     path = run_dir(cfg, artifacts_dir)
     _check_writable(path.parent.parent)  # the artefact root; the run's own folder comes after the data loaded
     faces = load_data(cfg, artifacts_dir)
     path.mkdir(parents=True, exist_ok=True)
-    train_idx, test_idx = split_indices(len(faces), cfg.test_fraction, cfg.seed)
+    clean_stale_temps(path)
+    train_idx, test_idx, method = split_for(len(faces), faces.labels, cfg.test_fraction, cfg.split_seed)
+    if method == "partition":
+        log("held out: CelebA's official validation and test partitions (list_eval_partition.txt)")
     write_json(path / "config.json", {"key": cfg.key(), "config": cfg.as_dict()})
     with atomic_path(path / "split.npz") as tmp:
-        np.savez(tmp, train=train_idx, test=test_idx)
-    autoencoder, history = fit(cfg, faces.images, train_idx, test_idx, path, log=log)
+        np.savez(tmp, train=train_idx, test=test_idx, method=np.array(method))
+    autoencoder, history = fit(cfg, faces.images, train_idx, test_idx, path, log=log, tensorboard=tensorboard)
     with atomic_path(path / "autoencoder.keras") as tmp:
         autoencoder.save(tmp)
     write_json(path / "history.json", history)
     encoder = autoencoder.get_layer("encoder")
     for name, idx in (("z_train.npy", train_idx), ("z_test.npy", test_idx)):
         with atomic_path(path / name) as tmp:
-            np.save(tmp, predict_batched(encoder, faces.images, idx))
+            np.save(tmp, predict_batched(encoder, faces.images, idx, desc=f"encoding {name[2:-4]} images"))
     write_manifest(path)
     for name in ("checkpoint.keras", "checkpoint.json"):
         (path / name).unlink(missing_ok=True)
@@ -221,21 +236,28 @@ def train_run(cfg: RunConfig, artifacts_dir: str | os.PathLike | None = None,
 
 
 def get_run(cfg: RunConfig, artifacts_dir: str | os.PathLike | None = None, train: bool = True,
-            log: Callable[[str], None] | None = None) -> Run:
+            log: Callable[[str], None] | None = None, tensorboard: bool = False) -> Run:
     """The run of ``cfg``: loaded if complete, otherwise trained first (or resumed) when ``train`` is true.
 
-    A damaged run (truncated file, foreign config) is never reused: it raises with what to do.
+    A damaged run (truncated file, foreign config) is never reused: it raises with what to do. Training
+    holds the run's lock (:mod:`latent_fragments.locks`): a second process asking for the same run at the
+    same time waits for the first and then loads its run instead of training it again.
     """
-    cfg = cfg.validated()
     path = run_dir(cfg, artifacts_dir)
     if (path / "manifest.json").exists():
         return load_run(cfg, artifacts_dir)
     if not train:
         raise ArtifactError(f"no trained run for this configuration at {path}; train it first "
                             f"(python -m latent_fragments train ...).")
-    return train_run(cfg, artifacts_dir, log=log)
+    if tensorboard:
+        require_tensorboard()
+    _check_writable(path.parent.parent)
+    with run_lock(path, log or progress_printer()):
+        if (path / "manifest.json").exists():  # trained by the process we waited for
+            return load_run(cfg, artifacts_dir)
+        return train_run(cfg, artifacts_dir, log=log, tensorboard=tensorboard)
 
 
 def remove_run(cfg: RunConfig, artifacts_dir: str | os.PathLike | None = None) -> None:
     """Delete the run directory of ``cfg`` (used by tests and by ``python -m latent_fragments train --fresh``)."""
-    shutil.rmtree(run_dir(cfg.validated(), artifacts_dir), ignore_errors=True)
+    shutil.rmtree(run_dir(cfg, artifacts_dir), ignore_errors=True)

@@ -13,24 +13,49 @@ import os
 import sys
 import time
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import TYPE_CHECKING, Callable, Iterator
 
 import numpy as np
 
 from .artifacts import ArtifactError, atomic_path, read_json, write_json
-from .config import RunConfig
+from .config import ConfigError, RunConfig
+from .progress import Progress
+from . import vae as _vae  # noqa: F401  (registers the VAE's Keras objects: saved VAEs load)
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
 
 #: Batch size used to encode and decode (inference only; independent of the training batch size).
 INFERENCE_BATCH = 256
 
 
 def split_indices(n: int, test_fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """Sorted train and held-out indices of ``n`` images: a seeded random split (chapter 1)."""
+    """Sorted train and held-out indices of ``n`` images: a random split seeded by the run's
+    ``split_seed`` (chapter 1)."""
     if n < 2:
         raise ValueError(f"need at least 2 images to hold some out, got {n}.")
     order = np.random.default_rng([seed, 1]).permutation(n)
     n_test = min(max(1, int(round(n * test_fraction))), n - 1)
     return np.sort(order[n_test:]), np.sort(order[:n_test])
+
+
+def split_for(n: int, labels: "pd.DataFrame | None", test_fraction: float,
+              split_seed: int) -> tuple[np.ndarray, np.ndarray, str]:
+    """Train and held-out indices of a run's ``n`` images and how they were chosen (chapter 1).
+
+    CelebA's official partition where the label table has a ``partition`` column (from
+    ``list_eval_partition.txt``) and the images hold both sides of it: train = partition 0, held-out =
+    partitions 1 and 2 (validation and test), ``test_fraction`` unused; method ``"partition"``. Otherwise
+    the seeded split of ``split_seed``, method ``"seeded"``. Neither depends on the model's seed, so runs of
+    every model seed on the same data share their held-out images.
+    """
+    if labels is not None and "partition" in labels.columns:
+        part = labels["partition"].to_numpy()
+        train, test = np.flatnonzero(part == 0), np.flatnonzero(part != 0)
+        if len(train) and len(test):
+            return train, test, "partition"
+    train, test = split_indices(n, test_fraction, split_seed)
+    return train, test, "seeded"
 
 
 def epoch_order(indices: np.ndarray, seed: int, epoch: int) -> np.ndarray:
@@ -143,17 +168,44 @@ def make_stream(images: np.ndarray, indices: np.ndarray, cfg: RunConfig, shuffle
     return UInt8Stream(), steps
 
 
+#: Per-epoch log of a run, one CSV row per finished epoch, in the run folder (chapter 1).
+HISTORY_CSV = "history.csv"
+
+
+def write_history_csv(path: Path, history: list[dict]) -> None:
+    """Write the epoch rows of ``history`` as CSV to ``path`` atomically (chapter 1).
+
+    The whole file is rewritten from the checkpointed history after every epoch, so a resumed run never
+    holds a row twice nor a row of an epoch whose checkpoint was lost.
+    """
+    import csv
+
+    first = ["epoch", "loss", "val_loss", "seconds", "images_per_s"]
+    columns = [c for c in first if any(c in row for row in history)]
+    columns += sorted({k for row in history for k in row} - set(columns))
+    with atomic_path(path) as tmp, open(tmp, "w", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=columns, restval="")
+        writer.writeheader()
+        writer.writerows(history)
+
+
 def epoch_checkpoint(model_path: Path, state_path: Path, key: str, n_train: int, history: list[dict],
-                     epochs: int, log: Callable[[str], None]):
-    """A Keras callback that, after every epoch, saves the model and the history atomically and logs one
-    progress line with the loss and the images/s of that epoch."""
+                     epochs: int, log: Callable[[str], None], steps: int = 0):
+    """A Keras callback that shows the steps of each epoch live (a transient progress display) and, after
+    every epoch, saves the model, the history and the CSV log (:data:`HISTORY_CSV`) atomically and logs one
+    line with the loss and the images/s of that epoch."""
     import keras
 
     class EpochCheckpoint(keras.callbacks.Callback):
         def on_epoch_begin(self, epoch, logs=None):
             self._t0 = time.perf_counter()
+            self._bar = Progress(steps, f"epoch {epoch + 1}/{epochs}", "steps", enabled=steps > 0, leave=False)
+
+        def on_train_batch_end(self, batch, logs=None):
+            self._bar.set(batch + 1)
 
         def on_epoch_end(self, epoch, logs=None):
+            self._bar.close()
             seconds = time.perf_counter() - self._t0
             row = {k: float(v) for k, v in (logs or {}).items()}
             row.update(epoch=epoch + 1, seconds=seconds, images_per_s=n_train / seconds)
@@ -161,6 +213,7 @@ def epoch_checkpoint(model_path: Path, state_path: Path, key: str, n_train: int,
             with atomic_path(model_path) as tmp:
                 self.model.save(tmp)
             write_json(state_path, {"key": key, "epochs_done": epoch + 1, "history": history})
+            write_history_csv(model_path.parent / HISTORY_CSV, history)
             val = f", held-out loss {row['val_loss']:.4f}" if "val_loss" in row else ""
             log(f"epoch {epoch + 1}/{epochs}: loss {row['loss']:.4f}{val}, "
                 f"{seconds:.0f} s, {row['images_per_s']:.0f} img/s")
@@ -169,11 +222,13 @@ def epoch_checkpoint(model_path: Path, state_path: Path, key: str, n_train: int,
 
 
 def fit(cfg: RunConfig, images: np.ndarray, train_idx: np.ndarray, test_idx: np.ndarray, workdir: Path,
-        log: Callable[[str], None] = print, callbacks: list | None = None):
+        log: Callable[[str], None] = print, callbacks: list | None = None, tensorboard: bool = False):
     """Train (or resume training of) the autoencoder of ``cfg`` on ``images[train_idx]`` (chapter 1).
 
-    Checkpoints go to ``workdir/checkpoint.keras`` and ``workdir/checkpoint.json`` after every epoch;
-    if they exist, training resumes after the last completed epoch. Returns ``(autoencoder, history)``.
+    Checkpoints go to ``workdir/checkpoint.keras`` and ``workdir/checkpoint.json`` after every epoch, the
+    per-epoch log to ``workdir/history.csv`` (and, with ``tensorboard``, TensorBoard logs to
+    ``workdir/tensorboard``); if a checkpoint exists, training resumes after the last completed epoch.
+    Returns ``(autoencoder, history)``.
     """
     import keras
 
@@ -196,7 +251,7 @@ def fit(cfg: RunConfig, images: np.ndarray, train_idx: np.ndarray, test_idx: np.
     keras.utils.set_random_seed(cfg.seed + first_epoch)
     train_stream, steps = make_stream(images, train_idx, cfg, shuffle=True, first_epoch=first_epoch)
     val_stream, val_steps = make_stream(images, test_idx, cfg, shuffle=False)
-    callback = epoch_checkpoint(ckpt_model, ckpt_state, cfg.key(), len(train_idx), history, cfg.epochs, log)
+    callback = epoch_checkpoint(ckpt_model, ckpt_state, cfg.key(), len(train_idx), history, cfg.epochs, log, steps)
     extra = {"shuffle": False} if keras.backend.backend() == "tensorflow" else {}
     log(f"training on {len(train_idx)} images, {len(test_idx)} held out, "
         f"epochs {first_epoch + 1}..{cfg.epochs}, batch {cfg.batch_size}, backend {keras.backend.backend()}")
@@ -207,7 +262,7 @@ def fit(cfg: RunConfig, images: np.ndarray, train_idx: np.ndarray, test_idx: np.
         steps_per_epoch=steps,
         validation_data=val_stream,
         validation_steps=val_steps,
-        callbacks=[callback, *(callbacks or [])],
+        callbacks=[callback, *(callbacks or []), *([tensorboard_callback(workdir)] if tensorboard else [])],
         verbose=0,
         **extra,
     )
@@ -215,14 +270,17 @@ def fit(cfg: RunConfig, images: np.ndarray, train_idx: np.ndarray, test_idx: np.
 
 
 def predict_batched(model, images: np.ndarray, indices: np.ndarray | None = None,
-                    batch_size: int = INFERENCE_BATCH) -> np.ndarray:
-    """Run ``model`` over uint8 ``images`` (optionally ``images[indices]``) in batches; float32 result."""
+                    batch_size: int = INFERENCE_BATCH, desc: str | None = None) -> np.ndarray:
+    """Run ``model`` over uint8 ``images`` (optionally ``images[indices]``) in batches; float32 result.
+
+    With ``desc`` the images done are shown live (:func:`latent_fragments.progress.progress`)."""
     if indices is None:
         indices = np.arange(len(images))
-    outputs = [
-        np.asarray(model.predict_on_batch(to_float(batch)), dtype=np.float32)
-        for batch in iter_batches(images, indices, batch_size)
-    ]
+    outputs = []
+    with Progress(len(indices), desc or "", "images", enabled=desc is not None) as bar:
+        for batch in iter_batches(images, indices, batch_size):
+            outputs.append(np.asarray(model.predict_on_batch(to_float(batch)), dtype=np.float32))
+            bar.update(len(batch))
     if not outputs:
         return np.zeros((0,) + tuple(model.output.shape[1:]), dtype=np.float32)
     return np.concatenate(outputs)
@@ -233,6 +291,23 @@ def decode_to_uint8(decoder, z: np.ndarray, batch_size: int = INFERENCE_BATCH) -
     z = np.asarray(z, dtype=np.float32)
     out = [np.asarray(decoder.predict_on_batch(z[s : s + batch_size])) for s in range(0, len(z), batch_size)]
     return np.clip(np.rint(np.concatenate(out) * 255.0), 0, 255).astype(np.uint8)
+
+
+def require_tensorboard() -> None:
+    """Raise :class:`ConfigError` with what to do unless the ``tensorboard`` package is installed (it is
+    optional: ``tensorflow-cpu`` does not ship it). Introduced in chapter 1."""
+    import importlib.util
+
+    if importlib.util.find_spec("tensorboard") is None:
+        raise ConfigError("--tensorboard needs the tensorboard package, which is not installed; pip install "
+                          "tensorboard, or train without --tensorboard (history.csv holds the same numbers).")
+
+
+def tensorboard_callback(workdir: Path):
+    """A Keras TensorBoard callback that logs into ``workdir/tensorboard`` (``--tensorboard``; chapter 1)."""
+    import keras
+
+    return keras.callbacks.TensorBoard(log_dir=str(workdir / "tensorboard"))
 
 
 def progress_printer(stream=None) -> Callable[[str], None]:

@@ -1,14 +1,15 @@
-"""Figures of chapter 2: distributions, radii, correlations and coordinate planes of z-points.
+"""Figures of chapters 1-2: distributions, radii, correlations and coordinate planes of z-points.
 
 Every function returns a :class:`matplotlib.figure.Figure` (never calls ``plt.show``), sized for
 a book page (10 inches wide), with labelled axes and a title that says what is shown. Colours come
-from :data:`latent_fragments.plots.style.COLORS`, so a generator has the same colour in every figure of the book; use
-:func:`color_for` to look a label such as ``"uniform cube b=1.50"`` up.
+from :func:`latent_fragments.plots.style.color` by kind (``"data"``, a generator's ``kind``, ...), so a
+generator has the same colour in every figure of the book; clouds are given as
+:class:`~latent_fragments.plots.style.Cloud` ``(kind, label, values)``.
 """
 from __future__ import annotations
 
 import math
-from typing import Callable, Mapping, Sequence
+from typing import Callable, Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -20,11 +21,11 @@ from matplotlib.patches import Ellipse
 from ..stats.generators import cube_b_matching_radius, thin_shell_radius
 from ..stats.components import confidence_ellipse
 from .images import subsample_for_plot
-from .style import COLORS, PAGE_WIDTH, color_for
+from .style import COLORS, PAGE_WIDTH, Cloud, color
 
 __all__ = [
     "COLORS",
-    "color_for",
+    "Cloud",
     "plot_component_grid",
     "plot_summary_histograms",
     "plot_radius_distributions",
@@ -64,12 +65,12 @@ def plot_component_grid(z: np.ndarray, n_cols: int = 16, bins: int = 30, shared_
         hist_range = (lo, hi) if shared_range else None
         if hist_range is None and not values.max() > values.min():
             hist_range = (values.min() - 0.5, values.max() + 0.5)
-        ax.hist(values, bins=bins, range=hist_range, histtype="stepfilled", color=COLORS["data"],
+        ax.hist(values, bins=bins, range=hist_range, histtype="stepfilled", color=color("data"),
                 alpha=0.85, linewidth=0)
         if shared_range:
             ax.set_xlim(lo, hi)
             if lo < 0 < hi:
-                ax.axvline(0.0, color=COLORS["null"], linewidth=0.4)
+                ax.axvline(0.0, color=color("null"), linewidth=0.4)
         ax.set_xticks([])
         ax.set_yticks([])
         for spine in ax.spines.values():
@@ -107,13 +108,13 @@ def plot_summary_histograms(summary: pd.DataFrame, bins: int = 30, alpha: float 
         values = summary[column].to_numpy(dtype=np.float64)
         values = values[np.isfinite(values)]
         if values.size:
-            ax.hist(values, bins=bins, color=COLORS["data"], alpha=0.8)
+            ax.hist(values, bins=bins, color=color("data"), alpha=0.8)
             ax.axvline(np.median(values), color="black", linewidth=1.2,
                        label=f"median {np.median(values):.3g}")
         if column in ("skew", "kurtosis"):
-            ax.axvline(0.0, color=COLORS["null"], linestyle="--", linewidth=1.2, label="normal distribution")
+            ax.axvline(0.0, color=color("null"), linestyle="--", linewidth=1.2, label="normal distribution")
         if column == "kurtosis":
-            ax.axvline(-1.2, color=COLORS["uniform cube"], linestyle=":", linewidth=1.2,
+            ax.axvline(-1.2, color=color("cube"), linestyle=":", linewidth=1.2,
                        label="uniform distribution")
         ax.set_xlabel(xlabel)
         ax.set_ylabel("number of components")
@@ -129,32 +130,32 @@ def plot_summary_histograms(summary: pd.DataFrame, bins: int = 30, alpha: float 
     return fig
 
 
-def plot_radius_distributions(radii_by_name: Mapping[str, np.ndarray], bins: int = 60,
+def plot_radius_distributions(clouds: Sequence[Cloud], bins: int = 60,
                               title: str = "Distributions of the radius |z| of z-points",
                               log_density: bool = False) -> Figure:
     """Histograms (densities) of the radii of several point clouds in one panel.
 
-    Introduced in chapter 2. ``radii_by_name`` maps a label (data set or generator name, coloured
-    with :func:`color_for`) to its radii; the legend gives mean +- std of each. Each cloud gets its
-    own ``bins`` bins, so very narrow shells (uniform ball, cube) stay resolved; the x range is the
-    0.1 % to 99.9 % quantile range of all radii together. ``log_density`` puts the density on a log
-    scale, for when a thin shell's spike dwarfs the broad distribution of the data.
+    Introduced in chapter 1. ``clouds`` are :class:`Cloud` ``(kind, label, radii)``, coloured by kind;
+    the legend gives mean +- std of each. Each cloud gets its own ``bins`` bins, so very narrow shells
+    (uniform ball, cube) stay resolved; the x range is the 0.1 % to 99.9 % quantile range of all radii
+    together. ``log_density`` puts the density on a log scale, for when a thin shell's spike dwarfs the
+    broad distribution of the data.
     """
     fig, ax = plt.subplots(figsize=(_WIDTH, 4.5), layout="constrained")
     pooled = []
-    for label, values in radii_by_name.items():
+    for kind, label, values in clouds:
         values = np.asarray(values, dtype=np.float64).ravel()
         values = values[np.isfinite(values)]
         if not values.size:
             continue
         pooled.append(values)
-        color = color_for(label)
+        colour = color(kind)
         spread = values.std(ddof=1) if values.size > 1 else 0.0
         hist_range = None if values.max() > values.min() else (values.min() - 0.5, values.max() + 0.5)
         ax.hist(values, bins=bins, range=hist_range, density=True, histtype="stepfilled", alpha=0.25,
-                color=color)
+                color=colour)
         ax.hist(values, bins=bins, range=hist_range, density=True, histtype="step", linewidth=1.6,
-                color=color, label=f"{label}: {values.mean():.2f} ± {spread:.2f}")
+                color=colour, label=f"{label}: {values.mean():.2f} ± {spread:.2f}")
     if pooled:
         lo, hi = np.quantile(np.concatenate(pooled), [0.001, 0.999])
         if hi > lo:
@@ -188,17 +189,17 @@ def plot_shell_law(b_values: Sequence[float], dim: int, measured_means: Sequence
         b_top = max(b_top, 1.1 * b_match)
     grid = np.linspace(0.0, b_top, 200)
     mean, std = thin_shell_radius(grid, dim)
-    ax.plot(grid, mean, color=COLORS["null"], linewidth=1.5,
+    ax.plot(grid, mean, color=color("null"), linewidth=1.5,
             label=rf"closed form $\langle R\rangle \approx b\sqrt{{{dim}/3}}$")
-    ax.fill_between(grid, mean - std, mean + std, color=COLORS["null"], alpha=0.2,
+    ax.fill_between(grid, mean - std, mean + std, color=color("null"), alpha=0.2,
                     label="closed form ± std of R")
-    ax.errorbar(b_values, measured_means, yerr=measured_stds, fmt="o", color=COLORS["uniform cube"],
+    ax.errorbar(b_values, measured_means, yerr=measured_stds, fmt="o", color=color("cube"),
                 capsize=3, label="measured mean ± std of R (uniform cube samples)")
     if data_mean_radius is not None:
-        ax.axhline(data_mean_radius, color=COLORS["data"], linestyle="--", linewidth=1.2,
+        ax.axhline(data_mean_radius, color=color("data"), linestyle="--", linewidth=1.2,
                    label=f"mean radius of the data: {data_mean_radius:.2f}")
-        ax.axvline(b_match, color=COLORS["data"], linestyle=":", linewidth=1.0)
-        ax.plot([b_match], [data_mean_radius], marker="*", markersize=13, color=COLORS["data"],
+        ax.axvline(b_match, color=color("data"), linestyle=":", linewidth=1.0)
+        ax.plot([b_match], [data_mean_radius], marker="*", markersize=13, color=color("data"),
                 linestyle="none", label=f"matching cube: b = {b_match:.3f}")
     ax.set_xlim(0.0, b_top)
     ax.set_xlabel("half edge length b of the cube [-b, b]$^{%d}$ (latent units)" % dim)
@@ -231,7 +232,7 @@ def plot_correlation_matrix(corr: np.ndarray, order: np.ndarray | None = None, b
     off_diagonal = corr[np.triu_indices(dim, k=1)]
     off_diagonal = off_diagonal[np.isfinite(off_diagonal)]
     if off_diagonal.size:
-        ax_hist.hist(off_diagonal, bins=bins, color=COLORS["data"], alpha=0.8)
+        ax_hist.hist(off_diagonal, bins=bins, color=color("data"), alpha=0.8)
         ax_hist.set_yscale("log")
     ax_hist.set_xlabel("correlation coefficient r (off-diagonal pairs)")
     ax_hist.set_ylabel("number of component pairs")
@@ -256,13 +257,13 @@ def draw_confidence_ellipses(ax, centre: np.ndarray, cov2: np.ndarray, levels: S
 
 
 def scatter_planes(points: np.ndarray, pairs: Sequence[tuple[int, int]],
-                   overlay: Mapping[str, np.ndarray] | None = None, max_points: int = 3000, n_cols: int = 3,
+                   overlay: Sequence[Cloud] = (), max_points: int = 3000, n_cols: int = 3,
                    data_label: str = "data", panel_height: float = 3.4,
                    decorate: Callable[[Axes, int, int], None] | None = None) -> tuple[Figure, np.ndarray]:
     """A grid of scatter panels, one per plane ``(i, j)`` of columns of ``points``. Introduced in chapter 2.
 
-    Each panel shows the data (at most ``max_points``, fixed-seed subsample) and, drawn over it, each
-    ``overlay`` cloud (``{label: points}`` in the same columns), coloured by :func:`color_for`;
+    Each panel shows the data (kind ``"data"``, at most ``max_points``, fixed-seed subsample) and, drawn
+    over it, each ``overlay`` :class:`Cloud` (points in the same columns), coloured by its kind;
     ``decorate(ax, i, j)`` then adds what the panel needs (ellipses, axis labels, title). The legend
     is drawn on the first panel. Returns the figure and its axes; chapter 3's principal planes use it too.
     """
@@ -275,18 +276,18 @@ def scatter_planes(points: np.ndarray, pairs: Sequence[tuple[int, int]],
     fig, axes = plt.subplots(n_rows, n_cols, figsize=(_WIDTH, panel_height * n_rows + 0.6), squeeze=False,
                              layout="constrained")
     shown = subsample_for_plot(points, max_points)
-    others = {name: subsample_for_plot(np.asarray(cloud, dtype=np.float64), max_points, seed=1)
-              for name, cloud in (overlay or {}).items()}
+    others = [cloud._replace(values=subsample_for_plot(np.asarray(cloud.values, dtype=np.float64), max_points,
+                                                       seed=1)) for cloud in overlay]
     for index, ax in enumerate(axes.flat):
         if index >= len(pairs):
             ax.remove()
             continue
         i, j = pairs[index]
-        ax.scatter(shown[:, i], shown[:, j], s=3, alpha=0.5, color=color_for(data_label), label=data_label,
+        ax.scatter(shown[:, i], shown[:, j], s=3, alpha=0.5, color=color("data"), label=data_label,
                    rasterized=True)
-        for name, cloud in others.items():
-            ax.scatter(cloud[:, i], cloud[:, j], s=3, alpha=0.35, color=color_for(name), label=name,
-                       rasterized=True)
+        for cloud in others:
+            ax.scatter(cloud.values[:, i], cloud.values[:, j], s=3, alpha=0.35, color=color(cloud.kind),
+                       label=cloud.label, rasterized=True)
         if decorate is not None:
             decorate(ax, i, j)
     handles, labels = axes.flat[0].get_legend_handles_labels()
@@ -295,13 +296,13 @@ def scatter_planes(points: np.ndarray, pairs: Sequence[tuple[int, int]],
 
 
 def plot_coordinate_planes(z: np.ndarray, pairs: Sequence[tuple[int, int]],
-                           generators_samples: Mapping[str, np.ndarray] | None = None,
+                           generators_samples: Sequence[Cloud] = (),
                            level: float | Sequence[float] = (0.95,), max_points: int = 3000,
                            n_cols: int = 3, data_label: str = "data") -> Figure:
     """Scatter plots of the z-points in the coordinate planes ``(z_i, z_j)`` of chosen pairs.
 
     Introduced in chapter 2. One panel per pair ``(i, j)`` (:func:`scatter_planes`): the data,
-    optionally the samples of generators (``{name: points}``) drawn over it, and the data's normal
+    optionally the samples of generators (:class:`Cloud` ``(kind, label, points)``) drawn over it, and the data's normal
     confidence ellipses for each ``level`` (:func:`latent_fragments.stats.components.confidence_ellipse`, chi-square
     with 2 degrees of freedom) as :class:`matplotlib.patches.Ellipse`.
     """

@@ -2,13 +2,13 @@
 
 Same style as :mod:`latent_fragments.plots.components`: every function returns a :class:`matplotlib.figure.Figure`
 (never calls ``plt.show``), 10 inches wide, with labelled axes and a title; colours come from
-:func:`latent_fragments.plots.components.color_for`, so a point cloud has the same colour throughout the book.
+:func:`latent_fragments.plots.style.color` by kind, so a point cloud has the same colour throughout the book.
 Principal axes are given as 0-based indices (0 = largest variance) and labelled "PC1", "PC2", ...
 """
 from __future__ import annotations
 
 import math
-from typing import Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -18,13 +18,13 @@ from scipy import stats
 from ..stats.fragment import Fragment
 from .components import draw_confidence_ellipses, scatter_planes
 from .images import subsample_for_plot
-from .style import COLORS, PAGE_WIDTH, color_for
+from .style import COLORS, PAGE_WIDTH, Cloud, color
 
 __all__ = [
-    "plot_spectrum",
     "plot_principal_planes",
     "plot_qq",
     "plot_sigma_extent",
+    "plot_spectrum",
 ]
 
 _WIDTH = PAGE_WIDTH  # inches, the book's text width (latent_fragments.plots.style)
@@ -82,7 +82,7 @@ def plot_spectrum(fragment: Fragment, marks: Sequence[float] = (0.90, 0.95, 0.99
 def plot_principal_planes(scores: np.ndarray,
                           pairs: Sequence[tuple[int, int]] = ((0, 1), (0, 2), (1, 2), (2, 3)),
                           variances: np.ndarray | None = None, levels: Sequence[float] = (0.95, 0.99),
-                          overlay: Mapping[str, np.ndarray] | None = None, max_points: int = 3000,
+                          overlay: Sequence[Cloud] = (), max_points: int = 3000,
                           n_cols: int = 2, data_label: str = "data") -> Figure:
     """Scatter plots of PCA scores in the planes of leading principal axes, with confidence ellipses.
 
@@ -90,9 +90,9 @@ def plot_principal_planes(scores: np.ndarray,
     panel per pair ``(i, j)`` of 0-based axis indices. The ellipses (one per ``level``, chi-square with
     2 degrees of freedom, :func:`latent_fragments.stats.components.confidence_ellipse`) belong to the normal model
     centred at 0 with variances ``variances[i], variances[j]`` (the fragment's variances) if given,
-    else to the sample mean and covariance of the shown columns. ``overlay`` maps a label to further
-    scores (e.g. a generator's points in the same PCA coordinates), drawn over the data in the
-    colour :func:`latent_fragments.plots.components.color_for` gives the label. At most ``max_points`` points per
+    else to the sample mean and covariance of the shown columns. ``overlay`` holds further :class:`Cloud`\ s of
+    scores (e.g. a generator's points in the same PCA coordinates), drawn over the data in its kind's
+    colour. At most ``max_points`` points per
     cloud (fixed-seed subsample).
     """
     scores = np.asarray(scores, dtype=np.float64)
@@ -121,7 +121,7 @@ def plot_principal_planes(scores: np.ndarray,
 
 
 def plot_qq(scores: np.ndarray, components: Sequence[int] = (0, 1, 2, 3, 9, 49),
-            max_points: int = 5000, n_cols: int = 3, label: str = "data") -> Figure:
+            max_points: int = 5000, n_cols: int = 3, kind: str = "data") -> Figure:
     """Normal Q-Q plots of standardised PCA scores for selected principal axes.
 
     Introduced in chapter 3. Each chosen column of ``scores`` (0-based axis indices; indices beyond
@@ -129,7 +129,8 @@ def plot_qq(scores: np.ndarray, components: Sequence[int] = (0, 1, 2, 3, 9, 49),
     raw and whitened scores give the same plot, and its sorted values are plotted against standard
     normal quantiles (Blom positions ``(r - 3/8) / (n + 1/4)``) together with the identity line,
     on which normal data lie. Skewness and excess kurtosis are noted in each panel. At most
-    ``max_points`` points (fixed-seed subsample).
+    ``max_points`` points (fixed-seed subsample), drawn in the colour of ``kind``
+    (:func:`latent_fragments.plots.style.color`).
     """
     scores = np.asarray(scores, dtype=np.float64)
     if scores.ndim == 1:
@@ -152,7 +153,7 @@ def plot_qq(scores: np.ndarray, components: Sequence[int] = (0, 1, 2, 3, 9, 49),
         values = shown[:, c]
         spread = values.std(ddof=1)
         standardised = np.sort((values - values.mean()) / (spread if spread > 0 else 1.0))
-        ax.plot(theoretical, standardised, ".", markersize=2, color=color_for(label), rasterized=True)
+        ax.plot(theoretical, standardised, ".", markersize=2, color=color(kind), rasterized=True)
         low = min(theoretical[0], standardised[0])
         high = max(theoretical[-1], standardised[-1])
         ax.plot([low, high], [low, high], color=COLORS["null"], linestyle="--", linewidth=1.0,
@@ -204,4 +205,39 @@ def plot_sigma_extent(fragment: Fragment, z: np.ndarray | None = None, sigma_ban
     ax_origin.set_title("Position of the origin relative to the centre, per principal axis", fontsize=10)
     ax_origin.legend(fontsize=8, loc="lower left", ncols=2, framealpha=0.9)
     fig.suptitle(f"Principal axes of the latent fragment ({dim} dimensions)")
+    return fig
+
+
+def plot_quality(table, kinds: Mapping[str, str], measures: Sequence[str] = ("FD", "KID", "precision", "recall"),
+                 reference: str | None = None) -> Figure:
+    """One panel per quality measure: each row of ``table`` as a point with its bootstrap interval.
+
+    Introduced in chapter 3. ``table`` is :func:`latent_fragments.stats.quality.quality_table` with
+    intervals (columns ``<measure>``, ``<measure>_lo``, ``<measure>_hi``); ``kinds`` maps each row's name to
+    its colour kind (:func:`latent_fragments.plots.style.color`). The row ``reference`` (real images) is
+    also drawn as a vertical band of its interval. FD and KID are shown on a log scale when positive.
+    """
+    names = list(table.index)
+    fig, axes = plt.subplots(1, len(measures), figsize=(_WIDTH, 0.32 * len(names) + 1.6), sharey=True,
+                             layout="constrained", squeeze=False)
+    y = np.arange(len(names))
+    for ax, measure in zip(axes[0], measures):
+        values = table[measure].to_numpy(dtype=np.float64)
+        low = np.minimum(values, table[f"{measure}_lo"].to_numpy(dtype=np.float64))
+        high = np.maximum(values, table[f"{measure}_hi"].to_numpy(dtype=np.float64))
+        if reference is not None:
+            ax.axvspan(table.loc[reference, f"{measure}_lo"], table.loc[reference, f"{measure}_hi"],
+                       color=color(kinds[reference]), alpha=0.2, linewidth=0)
+        for i, name in enumerate(names):
+            ax.errorbar(values[i], y[i], xerr=[[values[i] - low[i]], [high[i] - values[i]]], fmt="o",
+                        color=color(kinds[name]), markersize=4, capsize=2, linewidth=1.2)
+        if measure in ("FD", "KID") and np.all(low > 0):
+            ax.set_xscale("log")
+        better = "lower" if measure in ("FD", "KID") else "higher"
+        ax.set_xlabel(f"{measure} ({better} is better)")
+        ax.set_title(measure, fontsize=10)
+        ax.grid(axis="x", alpha=0.3)
+    axes[0][0].set_yticks(y, names, fontsize=8)
+    axes[0][0].invert_yaxis()
+    fig.suptitle("Quality of each image set against held-out real images (90 % bootstrap intervals)")
     return fig

@@ -11,11 +11,11 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
 
-from .style import PAGE_WIDTH, color_for
+from .style import PAGE_WIDTH, Cloud, color
 
 
 def subsample_for_plot(points: np.ndarray, max_points: int | None, seed: int = 0) -> np.ndarray:
-    """At most ``max_points`` rows of ``points`` (a fixed-seed random subset, in order), for scatter plots."""
+    """At most ``max_points`` rows of ``points`` (a fixed-seed random subset, in order), for plots (chapter 2)."""
     if max_points is None or len(points) <= max_points:
         return points
     rows = np.random.default_rng(seed).choice(len(points), max_points, replace=False)
@@ -72,9 +72,9 @@ def training_curves(history: list[dict], loss_name: str = "BCE") -> Figure:
     epochs = [row["epoch"] for row in history]
     fig, (ax_loss, ax_mse) = plt.subplots(1, 2, figsize=(PAGE_WIDTH, 3.6))
     for ax, key, label in ((ax_loss, "loss", f"loss ({loss_name})"), (ax_mse, "mse", "pixel MSE")):
-        ax.plot(epochs, [row[key] for row in history], "o-", color=color_for("training"), label="training images")
+        ax.plot(epochs, [row[key] for row in history], "o-", color=color("data"), label="training images")
         if f"val_{key}" in history[0]:
-            ax.plot(epochs, [row[f"val_{key}"] for row in history], "s--", color=color_for("held-out"),
+            ax.plot(epochs, [row[f"val_{key}"] for row in history], "s--", color=color("held_out"),
                     label="held-out images")
         ax.set_xlabel("epoch")
         ax.set_ylabel(label)
@@ -86,15 +86,14 @@ def training_curves(history: list[dict], loss_name: str = "BCE") -> Figure:
     return fig
 
 
-def error_histograms(errors: dict[str, np.ndarray], xlabel: str, title: str) -> Figure:
-    """Overlaid histograms of per-image errors, one per named group, with medians marked (chapter 1)."""
+def error_histograms(groups: Sequence[Cloud], xlabel: str, title: str) -> Figure:
+    """Overlaid histograms of per-image errors, one per group, coloured by kind, medians marked (chapter 1)."""
     fig, ax = plt.subplots(figsize=(PAGE_WIDTH, 3.6))
-    values = np.concatenate([np.asarray(v) for v in errors.values()])
+    values = np.concatenate([np.asarray(group.values) for group in groups])
     bins = np.linspace(values.min(), np.quantile(values, 0.995), 50)
-    for name, err in errors.items():
-        color = color_for(name)
-        ax.hist(err, bins=bins, alpha=0.5, color=color, label=f"{name} (median {np.median(err):.4f})")
-        ax.axvline(np.median(err), color=color, ls="--")
+    for kind, label, err in groups:
+        ax.hist(err, bins=bins, alpha=0.5, color=color(kind), label=f"{label} (median {np.median(err):.4f})")
+        ax.axvline(np.median(err), color=color(kind), ls="--")
     ax.set_xlabel(xlabel)
     ax.set_ylabel("number of images")
     ax.set_title(title)

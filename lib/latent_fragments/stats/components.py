@@ -1,4 +1,4 @@
-"""Statistics of z-point clouds (chapters 2-3).
+"""Statistics of z-point clouds (chapters 1-3).
 
 The functions here quantify where the encoder puts images in latent space and how artificial
 z-points from :mod:`latent_fragments.stats.generators` compare with them: per-component distributions, radii,
@@ -16,12 +16,14 @@ from typing import Iterable, Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import linalg, stats
+from scipy import stats
 from scipy.cluster import hierarchy
 from scipy.spatial.distance import squareform
-from sklearn.neighbors import NearestNeighbors
 
+from .gaussian import Gaussian, as_cloud, log_det_bias
 from .generators import Generator
+from .neighbours import knn_distances
+from .regions import PredictiveRegion
 
 __all__ = [
     "component_summary",
@@ -36,22 +38,13 @@ __all__ = [
     "log_ellipsoid_volume",
     "log_cube_volume",
     "ellipsoid_cube_volume_fraction",
-    "ellipsoid_inside_cube",
+    "volume_ratio_terms",
     "cube_hit_probability",
     "confidence_ellipse",
+    "latent_overview",
 ]
 
 _CHUNK_ROWS = 16384
-
-
-def as_cloud(z: np.ndarray, what: str = "z") -> np.ndarray:
-    """A point cloud as a float64 array of shape (n, dim) (one point may be given as a vector); chapter 2."""
-    z = np.asarray(z, dtype=np.float64)
-    if z.ndim == 1:
-        z = z[np.newaxis, :]
-    if z.ndim != 2:
-        raise ValueError(f"{what} must have shape (n, dim), got {z.shape}")
-    return z
 
 
 # --------------------------------------------------------------------------------------------
@@ -125,7 +118,7 @@ def summarise_components(summary: pd.DataFrame, alpha: float = 0.01,
 def radii(z: np.ndarray, center: np.ndarray | None = None) -> np.ndarray:
     """Euclidean norms ``|z - center|`` of the points (``center`` defaults to the origin).
 
-    Introduced in chapter 2.
+    Introduced in chapter 1.
     """
     z = as_cloud(z)
     if center is not None:
@@ -182,75 +175,36 @@ def strongest_pairs(corr: np.ndarray, k: int = 10) -> pd.DataFrame:
 
 
 # --------------------------------------------------------------------------------------------
-# Mahalanobis distances and confidence ellipsoids
+# Mahalanobis distances and confidence ellipsoids (all through stats.gaussian.Gaussian)
 # --------------------------------------------------------------------------------------------
-
-def _robust_cholesky(cov: np.ndarray) -> np.ndarray:
-    """Lower Cholesky factor of ``cov``; adds a growing diagonal jitter if ``cov`` is singular.
-
-    The jitter starts at ``1e-12 * mean(diag)`` and grows tenfold up to ``1e-4 * mean(diag)``; a
-    warning names the jitter that was needed.
-    """
-    cov = np.asarray(cov, dtype=np.float64)
-    if cov.ndim != 2 or cov.shape[0] != cov.shape[1]:
-        raise ValueError(f"cov must be a square matrix, got shape {cov.shape}")
-    if not np.all(np.isfinite(cov)):
-        raise ValueError("cov contains non-finite values")
-    cov = 0.5 * (cov + cov.T)
-    try:
-        return linalg.cholesky(cov, lower=True)
-    except linalg.LinAlgError:
-        pass
-    scale = float(np.mean(np.abs(np.diag(cov)))) or 1.0
-    for exponent in range(-12, -3):
-        jitter = scale * 10.0**exponent
-        try:
-            factor = linalg.cholesky(cov + jitter * np.eye(cov.shape[0]), lower=True)
-        except linalg.LinAlgError:
-            continue
-        warnings.warn(f"covariance is singular; added {jitter:.3g} to its diagonal", RuntimeWarning,
-                      stacklevel=3)
-        return factor
-    raise linalg.LinAlgError("covariance is not positive definite, even with a diagonal jitter")
-
-
-def _squared_mahalanobis(x: np.ndarray, mean: np.ndarray, chol: np.ndarray) -> np.ndarray:
-    out = np.empty(x.shape[0])
-    for start in range(0, x.shape[0], _CHUNK_ROWS):
-        block = (x[start:start + _CHUNK_ROWS] - mean).T
-        white = linalg.solve_triangular(chol, block, lower=True, check_finite=False)
-        out[start:start + _CHUNK_ROWS] = np.einsum("ij,ij->j", white, white)
-    return out
-
 
 def mahalanobis(x: np.ndarray, mean: np.ndarray, cov: np.ndarray, squared: bool = False) -> np.ndarray:
     """Mahalanobis distances ``sqrt((x - mean)^T cov^-1 (x - mean))`` of the rows of ``x``.
 
-    Introduced in chapter 2. Solves with the Cholesky factor of ``cov`` (no explicit inverse;
-    a tiny diagonal jitter is added, with a warning, if ``cov`` is singular) in chunks of rows.
-    A 1-D ``x`` is one point. ``squared=True`` returns ``d^2``, which is chi-square distributed with
-    ``dim`` degrees of freedom for normal data.
+    Introduced in chapter 2. Through :meth:`latent_fragments.stats.gaussian.Gaussian.mahalanobis`
+    (eigendecomposition; axes of a singular ``cov`` are floored, not inverted). A 1-D ``x`` is one
+    point. ``squared=True`` returns ``d^2``, chi-square with ``dim`` degrees of freedom for normal data
+    of known ``(mean, cov)``.
     """
     x = as_cloud(x, "x")
     mean = np.asarray(mean, dtype=np.float64)
     if mean.shape != (x.shape[1],):
         raise ValueError(f"mean must have shape ({x.shape[1]},), got {mean.shape}")
-    d2 = _squared_mahalanobis(x, mean, _robust_cholesky(cov))
-    return d2 if squared else np.sqrt(d2)
+    return Gaussian.from_moments(mean, cov).mahalanobis(x, squared=squared)
 
 
 def ellipsoid_fraction(x: np.ndarray, mean: np.ndarray, cov: np.ndarray,
                        levels: Iterable[float] = (0.95, 0.99)) -> dict[float, float]:
-    """Fraction of the points ``x`` inside the confidence ellipsoids of a normal ``(mean, cov)``.
+    """Fraction of the points ``x`` inside the confidence ellipsoids of a *known* normal ``(mean, cov)``.
 
-    Introduced in chapter 2. The level-``p`` ellipsoid is ``{d^2 <= chi2.ppf(p, dim)}`` with ``d``
-    the Mahalanobis distance; it holds a share ``p`` of the normal distribution's mass. Returns
-    ``{level: fraction}``.
+    Introduced in chapter 2. The level-``p`` ellipsoid is ``{d^2 <= chi2.ppf(p, dim)}``; it holds a
+    share ``p`` of that normal's mass. For a mean and covariance *estimated* from data, new points
+    land inside far less often: use :class:`latent_fragments.stats.regions.PredictiveRegion`.
+    Returns ``{level: fraction}``.
     """
     x = as_cloud(x, "x")
     d2 = mahalanobis(x, mean, cov, squared=True)
-    dim = x.shape[1]
-    return {float(level): float(np.mean(d2 <= stats.chi2.ppf(level, dim))) for level in levels}
+    return {float(level): float(np.mean(d2 <= stats.chi2.ppf(level, x.shape[1]))) for level in levels}
 
 
 def confidence_ellipse(mean2: np.ndarray, cov2: np.ndarray, level: float = 0.95) -> tuple[float, float, float]:
@@ -265,13 +219,11 @@ def confidence_ellipse(mean2: np.ndarray, cov2: np.ndarray, level: float = 0.95)
     cov2 = np.asarray(cov2, dtype=np.float64)
     if mean2.shape != (2,) or cov2.shape != (2, 2):
         raise ValueError(f"need a 2-vector and a 2x2 matrix, got {mean2.shape} and {cov2.shape}")
-    eigval, eigvec = np.linalg.eigh(0.5 * (cov2 + cov2.T))
-    eigval = np.clip(eigval, 0.0, None)
+    gaussian = Gaussian.from_moments(mean2, cov2)
     scale = stats.chi2.ppf(level, 2)
-    width = 2.0 * math.sqrt(scale * eigval[1])
-    height = 2.0 * math.sqrt(scale * eigval[0])
-    angle = math.degrees(math.atan2(eigvec[1, 1], eigvec[0, 1]))
-    return width, height, angle
+    width, height = 2.0 * np.sqrt(scale * gaussian.variances)
+    major = gaussian.components[0]
+    return float(width), float(height), math.degrees(math.atan2(major[1], major[0]))
 
 
 # --------------------------------------------------------------------------------------------
@@ -279,46 +231,37 @@ def confidence_ellipse(mean2: np.ndarray, cov2: np.ndarray, level: float = 0.95)
 # --------------------------------------------------------------------------------------------
 
 def nearest_distance(x: np.ndarray, reference: np.ndarray, k: int = 1, exclude_self: bool = False,
-                     return_all: bool = False, chunk_rows: int = 4096) -> np.ndarray:
+                     return_all: bool = False) -> np.ndarray:
     """Euclidean distance from each row of ``x`` to its ``k``-th nearest row of ``reference``.
 
-    Introduced in chapter 2. Uses scikit-learn's brute-force search (in 256 dimensions tree
-    indices are slower than the BLAS distance matrix), processing ``chunk_rows`` queries at a time
-    to bound memory. Returns shape ``(n,)``, or ``(n, k)`` with all ``k`` distances if
-    ``return_all``. ``exclude_self=True`` is for ``x is reference``: the point itself (the first
-    neighbour, at distance 0) is skipped.
+    Introduced in chapter 2; a thin wrapper of :func:`latent_fragments.stats.neighbours.knn_distances`
+    (the book's one exact neighbour search). Returns shape ``(n,)``, or ``(n, k)`` with all ``k``
+    distances if ``return_all``. ``exclude_self=True`` is for ``x`` being ``reference`` itself: each
+    point's own entry is skipped.
     """
     x = as_cloud(x, "x")
     reference = as_cloud(reference, "reference")
-    if x.shape[1] != reference.shape[1]:
-        raise ValueError(f"dimension mismatch: x has {x.shape[1]}, reference {reference.shape[1]}")
-    k = int(k)
-    n_neighbors = k + int(exclude_self)
-    if k < 1 or n_neighbors > reference.shape[0]:
-        raise ValueError(f"k={k} neighbours requested but reference has {reference.shape[0]} points")
-    index = NearestNeighbors(n_neighbors=n_neighbors, algorithm="brute", metric="euclidean").fit(reference)
-    out = np.empty((x.shape[0], k))
-    for start in range(0, x.shape[0], chunk_rows):
-        dist, _ = index.kneighbors(x[start:start + chunk_rows], return_distance=True)
-        out[start:start + chunk_rows] = dist[:, int(exclude_self):]
-    return out if return_all else out[:, k - 1]
+    if exclude_self and x.shape != reference.shape:
+        raise ValueError("exclude_self=True needs x to be the reference itself")
+    out = knn_distances(x, int(k), None if exclude_self else reference)
+    return out if return_all else out[:, -1]
 
 
 def generator_report(generators: Sequence[Generator], data_train: np.ndarray, data_test: np.ndarray,
                      rng: np.random.Generator, levels: Sequence[float] = (0.95, 0.99),
                      center: np.ndarray | None = None, nn_reference_size: int | None = None,
-                     ) -> pd.DataFrame:
+                     region: PredictiveRegion | None = None) -> pd.DataFrame:
     """Compare generators with held-out encoded data, one table row each.
 
-    Introduced in chapter 2. A normal distribution (mean, covariance) is fitted to ``data_train``.
-    The first row, ``"held-out data"``, is computed on ``data_test`` itself as the reference; then
-    each generator draws ``len(data_test)`` points. Columns:
+    Introduced in chapter 2. ``region`` (default: :meth:`PredictiveRegion.fit` on ``data_train``) is the
+    normal fitted to the training data with predictive levels, so held-out points from that normal land
+    in the level-``p`` region with probability ``p``. The first row, kind ``"held_out"``, is
+    ``data_test`` itself; then each generator draws ``len(data_test)`` points. Columns:
 
-    - ``generator``: the generator's name,
+    - ``kind`` (the stable key: ``"held_out"`` or the generator's kind) and ``generator`` (its label),
     - ``mean radius`` / ``std radius``: of ``|z - center|`` (``center`` defaults to the origin),
-    - ``median Mahalanobis``: median distance to the training distribution,
-    - ``inside 95% ellipsoid``, ``inside 99% ellipsoid`` (one per level): fraction inside the
-      training distribution's confidence ellipsoids,
+    - ``median Mahalanobis``: median distance under the fitted normal,
+    - ``inside 95% region``, ``inside 99% region`` (one per level): shares inside the predictive regions,
     - ``median NN distance``: median Euclidean distance to the nearest training point (against a
       random subset of ``nn_reference_size`` training points if given, to save time).
     """
@@ -327,33 +270,32 @@ def generator_report(generators: Sequence[Generator], data_train: np.ndarray, da
     dim = data_train.shape[1]
     if data_test.shape[1] != dim:
         raise ValueError("data_train and data_test have different dimensions")
-    mean = data_train.mean(axis=0)
-    chol = _robust_cholesky(np.cov(data_train, rowvar=False).reshape(dim, dim))
-    thresholds = {level: stats.chi2.ppf(level, dim) for level in levels}
+    region = region or PredictiveRegion.fit(data_train)
+    thresholds = {level: region.threshold(level) for level in levels}
     reference = data_train
     if nn_reference_size is not None and nn_reference_size < len(data_train):
         reference = data_train[np.sort(rng.choice(len(data_train), nn_reference_size, replace=False))]
 
-    def row(label: str, points: np.ndarray) -> dict[str, float | str]:
+    def row(kind: str, label: str, points: np.ndarray) -> dict[str, float | str]:
         points = as_cloud(points)
         r = radii(points, center)
-        d2 = _squared_mahalanobis(points, mean, chol)
+        d2 = region.gaussian.mahalanobis(points, squared=True)
         result: dict[str, float | str] = {
-            "generator": label,
+            "kind": kind, "generator": label,
             "mean radius": float(r.mean()),
             "std radius": float(r.std(ddof=1)) if len(r) > 1 else math.nan,
             "median Mahalanobis": float(np.median(np.sqrt(d2))),
         }
         for level, threshold in thresholds.items():
-            result[f"inside {level:.0%} ellipsoid"] = float(np.mean(d2 <= threshold))
+            result[f"inside {level:.0%} region"] = float(np.mean(d2 <= threshold))
         result["median NN distance"] = float(np.median(nearest_distance(points, reference)))
         return result
 
-    rows = [row("held-out data", data_test)]
+    rows = [row("held_out", "held-out data", data_test)]
     for generator in generators:
         if generator.dim != dim:
-            raise ValueError(f"{generator.name}: dimension {generator.dim} != data dimension {dim}")
-        rows.append(row(generator.name, generator.sample(len(data_test), rng)))
+            raise ValueError(f"{generator.label}: dimension {generator.dim} != data dimension {dim}")
+        rows.append(row(generator.kind, generator.label, generator.sample(len(data_test), rng)))
     return pd.DataFrame(rows)
 
 
@@ -361,23 +303,28 @@ def generator_report(generators: Sequence[Generator], data_train: np.ndarray, da
 # Curse of dimensionality: volumes
 # --------------------------------------------------------------------------------------------
 
-def log_ellipsoid_volume(cov: np.ndarray, level: float) -> float:
-    """Natural log of the volume of the level-``level`` confidence ellipsoid of ``cov``.
+def _threshold(level: float, dim: int, threshold: float | None) -> float:
+    return float(stats.chi2.ppf(level, dim)) if threshold is None else float(threshold)
 
-    Introduced in chapter 2. The ellipsoid ``{x: x^T cov^-1 x <= c}``, ``c = chi2.ppf(level, dim)``,
-    has volume ``V_dim * sqrt(det cov) * c^(dim/2)`` with the unit-ball volume
-    ``V_dim = pi^(dim/2) / Gamma(dim/2 + 1)``; computed in logs (via ``gammaln`` and ``slogdet``) since
-    the numbers over- or underflow in 256 dimensions. ``-inf`` for a singular ``cov``.
+
+def log_ellipsoid_volume(cov: np.ndarray, level: float, threshold: float | None = None) -> float:
+    """Natural log of the volume of the level-``level`` ellipsoid ``{x: x^T cov^-1 x <= c}`` of ``cov``.
+
+    Introduced in chapter 2. ``c`` is ``threshold`` if given (e.g.
+    :meth:`PredictiveRegion.threshold`), else ``chi2.ppf(level, dim)``. The volume is
+    ``V_dim * sqrt(det cov) * c^(dim/2)`` with the unit-ball volume ``V_dim = pi^(dim/2) / Gamma(dim/2 + 1)``,
+    computed in logs (``lgamma``, :meth:`Gaussian.log_det`) since it over- or underflows in 256
+    dimensions. ``-inf`` for a singular ``cov``.
     """
     cov = np.asarray(cov, dtype=np.float64)
     if cov.ndim != 2 or cov.shape[0] != cov.shape[1]:
         raise ValueError(f"cov must be a square matrix, got shape {cov.shape}")
     dim = cov.shape[0]
-    sign, logdet = np.linalg.slogdet(0.5 * (cov + cov.T))
-    if sign <= 0:
+    log_det = Gaussian.from_moments(np.zeros(dim), cov).log_det()
+    if log_det == -math.inf:
         return -math.inf
     log_unit_ball = 0.5 * dim * math.log(math.pi) - math.lgamma(0.5 * dim + 1.0)
-    return float(log_unit_ball + 0.5 * logdet + 0.5 * dim * math.log(stats.chi2.ppf(level, dim)))
+    return float(log_unit_ball + 0.5 * log_det + 0.5 * dim * math.log(_threshold(level, dim, threshold)))
 
 
 def log_cube_volume(b: float, dim: int) -> float:
@@ -387,70 +334,74 @@ def log_cube_volume(b: float, dim: int) -> float:
     return float(dim * math.log(2.0 * b))
 
 
-def ellipsoid_inside_cube(mean: np.ndarray, cov: np.ndarray, b: float, level: float) -> bool:
-    """Whether the level-``level`` ellipsoid around ``mean`` lies entirely in ``[-b, b]^dim``.
-
-    Introduced in chapter 2. The ellipsoid's extent along axis ``i`` is
-    ``mean_i +- sqrt(c * cov_ii)`` with ``c = chi2.ppf(level, dim)``.
-    """
-    mean = np.asarray(mean, dtype=np.float64)
-    cov = np.asarray(cov, dtype=np.float64)
-    half_extent = np.sqrt(stats.chi2.ppf(level, len(mean)) * np.clip(np.diag(cov), 0.0, None))
-    return bool(np.all(np.abs(mean) + half_extent <= b))
-
-
-def ellipsoid_cube_volume_fraction(mean: np.ndarray, cov: np.ndarray, b: float, level: float) -> float:
+def ellipsoid_cube_volume_fraction(mean: np.ndarray, cov: np.ndarray, b: float, level: float,
+                                   threshold: float | None = None) -> float:
     """``log10(vol(ellipsoid) / vol(cube))`` for the level ellipsoid of ``(mean, cov)`` and ``[-b, b]^dim``.
 
     Introduced in chapter 2. The probability that a point drawn uniformly from the cube lands in the
     ellipsoid is ``vol(ellipsoid ∩ cube) / vol(cube)``, so this ratio is an *upper bound* of that
-    probability (the result may even exceed 0 when the ellipsoid is bigger than the cube); it is
-    *exact* when the ellipsoid lies inside the cube (:func:`ellipsoid_inside_cube`). ``mean`` only
-    matters for that containment; the volume ratio does not depend on it. Returned as a log10
-    because in 256 dimensions the ratio is far below the smallest float.
+    probability (it may even exceed 0 when the ellipsoid is bigger than the cube), exact when the
+    ellipsoid lies inside the cube. ``mean`` matters only for that containment. ``threshold`` as in
+    :func:`log_ellipsoid_volume`. Returned as a log10: in 256 dimensions the ratio underflows.
     """
     mean = np.asarray(mean, dtype=np.float64)
     dim = len(mean)
     if np.asarray(cov).shape != (dim, dim):
         raise ValueError(f"cov must have shape ({dim}, {dim})")
-    return (log_ellipsoid_volume(cov, level) - log_cube_volume(b, dim)) / math.log(10.0)
+    return (log_ellipsoid_volume(cov, level, threshold) - log_cube_volume(b, dim)) / math.log(10.0)
+
+
+def volume_ratio_terms(region: PredictiveRegion, b: float, level: float = 0.99) -> dict[str, float]:
+    """The log10 volume ratio of the region's level ellipsoid to the cube ``[-b, b]^dim``, split into terms.
+
+    Introduced in chapter 2. ``ratio = shape + size - cube``: ``shape = log10(V_dim c^(dim/2))`` (the unit
+    ball scaled to the region's threshold ``c``), ``size = log10(det Sigma) / 2`` (what the data's
+    covariance contributes) and ``cube = dim log10(2 b)``. ``size_bias`` is the expected error of ``size``
+    for a sample covariance of ``n`` normal points (:func:`log_det_bias`, halved, in log10); NaN for the
+    Ledoit-Wolf region, whose estimate has no such formula.
+    """
+    gaussian, dim, ln10 = region.gaussian, region.gaussian.dim, math.log(10.0)
+    c = region.threshold(level)
+    shape = (0.5 * dim * math.log(math.pi) - math.lgamma(0.5 * dim + 1.0) + 0.5 * dim * math.log(c)) / ln10
+    size = 0.5 * gaussian.log_det() / ln10
+    cube = log_cube_volume(b, dim) / ln10
+    bias = 0.5 * log_det_bias(region.n_train, dim) / ln10 if region.method == "hotelling" else math.nan
+    return {"ratio": shape + size - cube, "shape": shape, "size": size, "cube": cube, "size_bias": bias}
 
 
 def cube_hit_probability(mean: np.ndarray, cov: np.ndarray, b: float, level: float, n: int,
-                         rng: np.random.Generator) -> tuple[float, float]:
+                         rng: np.random.Generator, threshold: float | None = None) -> tuple[float, float]:
     """Monte Carlo estimate of P(uniform cube point inside the level ellipsoid) and its standard error.
 
     Introduced in chapter 2. Draws ``n`` points uniform in ``[-b, b]^dim`` (in chunks) and counts those
-    with ``d^2 <= chi2.ppf(level, dim)``. Returns ``(p_hat, sqrt(p_hat (1 - p_hat) / n))``. With zero
-    hits the standard error is 0; then ``3 / n`` is an approximate 95 % upper bound ("rule of three").
+    with ``d^2 <= c`` (``c`` as in :func:`log_ellipsoid_volume`). Returns ``(p_hat, sqrt(p_hat (1 - p_hat) / n))``.
+    With zero hits the standard error is 0; then ``3 / n`` is an approximate 95 % upper bound ("rule of three").
     """
-    mean = np.asarray(mean, dtype=np.float64)
-    dim = len(mean)
+    gaussian = Gaussian.from_moments(mean, cov)
     n = int(n)
     if n < 1:
         raise ValueError("n must be >= 1")
-    chol = _robust_cholesky(cov)
-    threshold = stats.chi2.ppf(level, dim)
+    c = _threshold(level, gaussian.dim, threshold)
     hits = 0
     for start in range(0, n, _CHUNK_ROWS):
-        rows = min(_CHUNK_ROWS, n - start)
-        points = rng.uniform(-b, b, size=(rows, dim))
-        hits += int(np.count_nonzero(_squared_mahalanobis(points, mean, chol) <= threshold))
+        points = rng.uniform(-b, b, size=(min(_CHUNK_ROWS, n - start), gaussian.dim))
+        hits += int(np.count_nonzero(gaussian.mahalanobis(points, squared=True) <= c))
     p_hat = hits / n
     return p_hat, math.sqrt(p_hat * (1.0 - p_hat) / n)
 
 
 def latent_overview(z_train: np.ndarray, z_test: np.ndarray, rng: np.random.Generator,
-                    alpha: float = 0.01, strong_r: float = 0.3) -> dict[str, float]:
+                    alpha: float = 0.01, strong_r: float = 0.3) -> dict[str, float | str]:
     """The key figures of chapter 2 for one run, as one row of a side-by-side table.
 
     Introduced in chapter 2 (data set beside data set, e.g. synthfaces beside ORL photos): size, share
     of components whose normality test rejects at ``alpha``, median |skewness| and excess kurtosis,
     mean radius and its relative spread, the cube half edge ``b`` matching the mean radius, the share
-    of component pairs with ``|r| > strong_r``, and how many held-out, cube and multivariate-normal
-    points fall inside the training data's 99 % ellipsoid.
+    of component pairs with ``|r| > strong_r``, the covariance estimate of the predictive region
+    (:class:`PredictiveRegion`) and how many held-out, cube and multivariate-normal points fall inside
+    its 99 % level.
     """
-    from .generators import MultivariateNormal, UniformCube, cube_b_matching_radius
+    from .generators import UniformCube, cube_b_matching_radius
 
     z_train = as_cloud(z_train, "z_train")
     z_test = as_cloud(z_test, "z_test")
@@ -459,14 +410,14 @@ def latent_overview(z_train: np.ndarray, z_test: np.ndarray, rng: np.random.Gene
     r = radii(z_train)
     corr = np.corrcoef(z_train, rowvar=False)
     off_diagonal = np.abs(corr[np.triu_indices(dim, k=1)])
-    mean, cov = z_train.mean(axis=0), np.cov(z_train, rowvar=False).reshape(dim, dim)
+    region = PredictiveRegion.fit(z_train)
     b = cube_b_matching_radius(float(r.mean()), dim)
     inside = {
-        name: ellipsoid_fraction(points, mean, cov, levels=(0.99,))[0.99]
+        name: region.share_inside(points, levels=(0.99,))[0.99]
         for name, points in (
             ("held-out", z_test),
             ("cube", UniformCube(dim, b).sample(len(z_test), rng)),
-            ("multivariate normal", MultivariateNormal(mean, cov).sample(len(z_test), rng)),
+            ("mnd", Gaussian.fit(z_train).sample(len(z_test), rng)),
         )
     }
     return {
@@ -479,7 +430,8 @@ def latent_overview(z_train: np.ndarray, z_test: np.ndarray, rng: np.random.Gene
         "std(|z|) / <|z|>": float(r.std(ddof=1) / r.mean()),
         "cube b matching <|z|>": b,
         f"pairs with |r| > {strong_r}": float(np.nanmean(off_diagonal > strong_r)),
-        "held-out inside 99% ellipsoid": inside["held-out"],
-        "cube points inside 99% ellipsoid": inside["cube"],
-        "MND points inside 99% ellipsoid": inside["multivariate normal"],
+        "region covariance": region.covariance_name,
+        "held-out inside 99% region": inside["held-out"],
+        "cube points inside 99% region": inside["cube"],
+        "MND points inside 99% region": inside["mnd"],
     }

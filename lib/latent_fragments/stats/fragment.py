@@ -12,8 +12,10 @@ This module provides
   conversions to and from PCA scores, whitening and Mahalanobis distances;
 - :func:`origin_position`: where the origin lies relative to the fragment;
 - :func:`normality_by_component`: per principal component Shapiro-Wilk p-value, skew and kurtosis;
-- :func:`core_mask`, :func:`core_mask_mahalanobis` and :func:`core_normality`: the "dense core"
-  after removing outliers, and its normality tests.
+- :func:`origin_in_subspace`: the origin's position within the leading principal axes, with bootstrap
+  intervals;
+- :func:`core_mask` and :func:`core_normality`: the "dense core" after removing outliers, and its
+  normality tests.
 
 Conventions as in :mod:`latent_fragments.stats.components`: point clouds have shape ``(n, dim)``; statistics are
 computed in float64. ``pingouin`` (Henze-Zirkler test) is imported only where it is needed.
@@ -26,18 +28,19 @@ import warnings
 import numpy as np
 import pandas as pd
 from scipy import special, stats
+from threadpoolctl import threadpool_limits
 
 from .components import as_cloud
 from .gaussian import Gaussian
 
 __all__ = [
     "Fragment",
-    "origin_position",
-    "normality_by_component",
-    "core_mask",
-    "core_mask_mahalanobis",
     "core_expected_share",
+    "core_mask",
     "core_normality",
+    "normality_by_component",
+    "origin_in_subspace",
+    "origin_position",
     "pc_label_association",
 ]
 
@@ -90,6 +93,65 @@ def origin_position(fragment: Fragment, z: np.ndarray) -> dict[str, float]:
         "mean_radius_about_centre": mean_radius,
         "origin_radius_ratio": euclid / mean_radius if mean_radius > 0 else math.inf,
     }
+
+
+def _origin_coordinates(fragment: Fragment, n_axes: int) -> np.ndarray:
+    """The origin's whitened scores on the leading ``n_axes`` principal axes."""
+    return fragment.whiten(np.zeros((1, fragment.dim)), n_axes)[0]
+
+
+def origin_in_subspace(z: np.ndarray, n_axes: int, n_boot: int = 100, level: float = 0.9,
+                       rng: np.random.Generator | None = None) -> tuple[dict[str, float], pd.DataFrame]:
+    """Where the origin lies within the leading ``n_axes`` principal axes of ``z``, with bootstrap intervals.
+
+    Introduced in chapter 3 (issue: the full-space Mahalanobis distance of the origin is dominated by the
+    thinnest, worst-estimated axes). Returns a summary and a per-axis table. Summary keys:
+    ``"subspace_mahalanobis"`` (the origin's Mahalanobis distance within the leading axes),
+    ``"subspace_share_closer"`` (share of the points ``z`` closer to the centre within those axes),
+    ``"subspace_median_point"`` (median of the points' distances there), ``"full_mahalanobis"``,
+    ``"full_share_closer"`` and ``"full_median_point"`` (the same in all axes), ``"n_axes"``, and
+    ``"<key>_lo"`` / ``"<key>_hi"`` for the two origin distances: the central ``level`` range of the values
+    over ``n_boot`` resamples of the points (the fragment refitted each time; a percentile interval). For
+    the full space in high dimensions the resamples can lie well away from the estimate: a resample's
+    repeated points shrink the thin axes' variances, the worst-estimated ones. The table, one row per
+    leading axis, holds the origin's coordinate in standard deviations of that axis (``origin_sigma``, its
+    sign fixed by the axis convention of :class:`Gaussian`), its interval (axes of a resample matched to the
+    original's by sign), and ``share_beyond``: the share of points farther out on that axis than the origin.
+    """
+    z = as_cloud(z)
+    fragment = Fragment.fit(z)
+    k = int(n_axes)
+    if not 1 <= k <= fragment.dim:
+        raise ValueError(f"n_axes must be between 1 and {fragment.dim}, got {k}")
+    rng = _default_rng(rng)
+    coords = _origin_coordinates(fragment, k)
+    white = fragment.whiten(z, k)
+    d_points = np.linalg.norm(white, axis=1)
+    full_points = fragment.mahalanobis(z)
+    summary = {"n_axes": float(k), "subspace_mahalanobis": float(np.linalg.norm(coords)),
+               "subspace_share_closer": float(np.mean(d_points < np.linalg.norm(coords))),
+               "subspace_median_point": float(np.median(d_points)),
+               "full_mahalanobis": fragment.centre_distance_sigma(),
+               "full_share_closer": float(np.mean(full_points < fragment.centre_distance_sigma())),
+               "full_median_point": float(np.median(full_points))}
+    boot_coords, boot_full = [], []
+    with threadpool_limits(limits=1):  # many small fits: one BLAS thread each is faster on 2 busy cores
+        for _ in range(int(n_boot)):
+            refit = Fragment.fit(z[rng.integers(0, len(z), len(z))])
+            signs = np.sign(np.sum(refit.components[:k] * fragment.components[:k], axis=1))
+            boot_coords.append(_origin_coordinates(refit, k) * np.where(signs == 0, 1.0, signs))
+            boot_full.append(refit.centre_distance_sigma())
+    tail = 50.0 * (1.0 - float(level))
+    table = pd.DataFrame({"origin_sigma": coords,
+                          "share_beyond": np.mean(np.abs(white) > np.abs(coords), axis=0)},
+                         index=pd.RangeIndex(k, name="component"))
+    if n_boot:
+        boot_coords = np.array(boot_coords)
+        table["lo"], table["hi"] = np.percentile(boot_coords, [tail, 100 - tail], axis=0)
+        for key, values in (("subspace_mahalanobis", np.linalg.norm(boot_coords, axis=1)),
+                            ("full_mahalanobis", np.array(boot_full))):
+            summary[f"{key}_lo"], summary[f"{key}_hi"] = (float(v) for v in np.percentile(values, [tail, 100 - tail]))
+    return summary, table
 
 
 # --------------------------------------------------------------------------------------------
@@ -145,19 +207,9 @@ def core_mask(fragment: Fragment, z: np.ndarray, sigma: float = 3.0,
     principal axes (only the leading ``n_components`` axes if given). A box is not an ellipsoid: for
     an exact MND the box keeps the share ``erf(sigma / sqrt 2) ** k`` of ``k`` axes
     (:func:`core_expected_share`) - 0.9973 per axis, but only about 50 % for ``k = 256`` at 3 sigma.
-    :func:`core_mask_mahalanobis` is the rotation-invariant alternative.
     """
     white = fragment.whiten(z, n_components)
     return np.all(np.abs(white) <= float(sigma), axis=1)
-
-
-def core_mask_mahalanobis(fragment: Fragment, z: np.ndarray, level: float = 0.99) -> np.ndarray:
-    """Points inside the level-``level`` confidence ellipsoid, ``d_M^2 <= chi2.ppf(level, dim)``.
-
-    Introduced in chapter 3. For an exact MND this keeps the share ``level`` of the points in any
-    dimension.
-    """
-    return fragment.mahalanobis(z, squared=True) <= stats.chi2.ppf(float(level), fragment.dim)
 
 
 def core_expected_share(sigma: float, n_axes: int) -> float:
@@ -243,8 +295,8 @@ def core_normality(fragment: Fragment, z: np.ndarray, sigma: float = 3.0,
     return result
 
 
-def pc_label_association(scores: np.ndarray, labels: "pd.DataFrame", n_pcs: int = 10,
-                         max_levels: int = 64) -> "pd.DataFrame":
+def pc_label_association(scores: np.ndarray, labels: pd.DataFrame, n_pcs: int = 10,
+                         max_levels: int = 64) -> pd.DataFrame:
     """How strongly each leading principal component goes with each ground-truth label (chapter 3).
 
     One row per label column, one column per PC (``PC1`` ...). For a continuous or binary label the entry

@@ -1,8 +1,8 @@
 """The book's one Gaussian object: mean, covariance, eigendecomposition, whitening, Mahalanobis.
 
-Introduced in chapter 2 (the multivariate normal fitted to the z-points) and read as a principal
-component analysis in chapter 3 (the fragment). Point clouds have shape ``(n, dim)``; statistics are
-computed in float64.
+Introduced in chapter 1 (the multivariate normal fitted to the z-points, against which random points
+are judged), measured in chapter 2 and read as a principal component analysis in chapter 3 (the
+fragment). Point clouds have shape ``(n, dim)``; statistics are computed in float64.
 """
 from __future__ import annotations
 
@@ -10,21 +10,45 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+from scipy import special
 
-from .components import as_cloud
-
-__all__ = ["Gaussian"]
+__all__ = ["Gaussian", "as_cloud", "log_det_bias"]
 
 #: Principal axes whose variance is below this fraction of the largest variance count as degenerate:
 #: their standard deviation is floored at ``sqrt(_REL_VAR_FLOOR) * sigma_1`` when whitening.
 _REL_VAR_FLOOR = 1e-12
 
 
+def as_cloud(z: np.ndarray, what: str = "z") -> np.ndarray:
+    """A point cloud as a float64 array of shape (n, dim) (one point may be given as a vector); chapter 1."""
+    z = np.asarray(z, dtype=np.float64)
+    if z.ndim == 1:
+        z = z[np.newaxis, :]
+    if z.ndim != 2:
+        raise ValueError(f"{what} must have shape (n, dim), got {z.shape}")
+    return z
+
+
+def log_det_bias(n: int, dim: int) -> float:
+    """Expected error ``E[log det S] - log det Sigma`` of the sample covariance ``S`` (ddof=1) of ``n`` normal points.
+
+    Introduced in chapter 2 (the volume of the data's ellipsoid). ``(n - 1) S`` is Wishart with ``n - 1``
+    degrees of freedom, so ``E[log det S] = log det Sigma + sum_{i=1..dim} psi((n - i) / 2) + dim log(2 / (n - 1))``
+    whatever ``Sigma`` is (``psi`` the digamma function); about ``-dim (dim + 1) / (2 n)`` for ``n >> dim``.
+    Always negative: the estimate makes the ellipsoid too small. Needs ``n > dim``.
+    """
+    n, dim = int(n), int(dim)
+    if dim < 1 or n <= dim:
+        raise ValueError(f"need n > dim >= 1, got n={n}, dim={dim}")
+    i = np.arange(1, dim + 1)
+    return float(np.sum(special.digamma((n - i) / 2.0)) + dim * math.log(2.0 / (n - 1)))
+
+
 @dataclass
 class Gaussian:
     """A multivariate normal model of a point cloud: mean, covariance and its eigendecomposition.
 
-    The book's one Gaussian object (chapter 2 fits it to the z-points; chapter 3 calls it the fragment
+    The book's one Gaussian object (chapters 1-2 fit it to the z-points; chapter 3 calls it the fragment
     and reads it as a principal component analysis). Fitted once and passed around: whitening,
     Mahalanobis distances, sampling and the log-determinant all use the same eigendecomposition.
 
@@ -70,6 +94,23 @@ class Gaussian:
         cov = np.cov(z, rowvar=False).reshape(dim, dim)
         eigval, eigvec = np.linalg.eigh(0.5 * (cov + cov.T))
         return cls._from_eigh(mean, eigval, eigvec, n)
+
+    @classmethod
+    def fit_shrunk(cls, z: np.ndarray) -> "Gaussian":
+        """Sample mean and Ledoit-Wolf shrinkage covariance of ``z``. Introduced in chapter 1.
+
+        For clouds with not many more points than dimensions (ORL: 360 points in 256 dimensions) the
+        sample covariance is noisy or singular; :class:`sklearn.covariance.LedoitWolf` shrinks it towards
+        a multiple of the identity with the shrinkage that minimises the expected squared error (its
+        covariance is the ddof=0 one). Always positive definite.
+        """
+        from sklearn.covariance import LedoitWolf
+
+        z = as_cloud(z)
+        if z.shape[0] < 2:
+            raise ValueError(f"need at least 2 z-points, got {z.shape[0]}")
+        cov = LedoitWolf(assume_centered=False).fit(z).covariance_
+        return cls.from_moments(z.mean(axis=0), cov, n_points=z.shape[0])
 
     @classmethod
     def from_moments(cls, mean: np.ndarray, cov: np.ndarray, n_points: int = 0) -> "Gaussian":
@@ -181,6 +222,17 @@ class Gaussian:
         with np.errstate(divide="ignore"):
             return float(np.sum(np.log(self.variances)))
 
+    def radius_moments(self) -> tuple[float, float]:
+        """Mean and variance of the squared radius ``R^2 = |z|^2`` of this normal's points. Chapter 1.
+
+        ``E[R^2] = |mu|^2 + tr Sigma`` and ``Var(R^2) = 2 tr(Sigma^2) + 4 mu^T Sigma mu``, so the radius
+        ``R`` concentrates at about ``sqrt(E[R^2])`` with spread about ``sqrt(Var(R^2)) / (2 sqrt(E[R^2]))``:
+        a normal cloud in many dimensions is a thin shell too, off-centre if ``mu != 0``.
+        """
+        along = self.components @ self.mean
+        mean_r2 = float(self.mean @ self.mean + self.variances.sum())
+        var_r2 = float(2.0 * np.sum(self.variances ** 2) + 4.0 * np.sum(self.variances * along ** 2))
+        return mean_r2, var_r2
 
     # ------------------------------------------------------------------ summaries
     def n_components_for(self, fraction: float) -> int:

@@ -5,10 +5,13 @@ blog series compares several of them: a uniform distribution in a cube (part II)
 isotropic and per-component normal distributions, and a multivariate normal fitted to the encoded
 training data (parts III-IV). All share one small interface::
 
-    gen.name                      # short label for tables and legends, e.g. "uniform cube b=1.50"
-    gen.kind                      # palette key of :data:`latent_fragments.plots.style.COLORS`, e.g. "uniform cube"
+    gen.label                     # display text for tables and legends, e.g. "uniform cube b=1.50"
+    gen.kind                      # stable key of :func:`latent_fragments.plots.style.color`, e.g. "cube"
     gen.dim                       # dimension of the latent space
     gen.sample(n, rng)            # float32 array of shape (n, dim)
+
+``gen.name`` is the old name of ``gen.label`` (transitional, until every caller uses ``label``). The
+normal generators sample through :class:`latent_fragments.stats.gaussian.Gaussian`.
 
 Sampling is done in float64 and cast to float32 (the dtype of the encoder's output); the same
 ``numpy.random.Generator`` state always gives the same points.
@@ -20,6 +23,8 @@ from __future__ import annotations
 import abc
 
 import numpy as np
+
+from .gaussian import Gaussian
 
 __all__ = [
     "Generator",
@@ -38,22 +43,27 @@ __all__ = [
 
 
 class Generator(abc.ABC):
-    """Common interface of all latent-point generators. Introduced in chapter 2.
+    """Common interface of all latent-point generators. Introduced in chapter 1.
 
-    Subclasses set ``name`` (label for tables/legends), ``kind`` (colour-palette key) and ``dim``,
-    and implement :meth:`sample`.
+    Subclasses set ``label`` (display text for tables/legends), ``kind`` (stable colour key, see
+    :data:`latent_fragments.plots.style.COLORS`) and ``dim``, and implement :meth:`sample`.
     """
 
-    name: str
+    label: str
     kind: str
     dim: int
+
+    @property
+    def name(self) -> str:
+        """Transitional alias of :attr:`label` (older callers)."""
+        return self.label
 
     @abc.abstractmethod
     def sample(self, n: int, rng: np.random.Generator) -> np.ndarray:
         """Draw ``n`` points as a float32 array of shape ``(n, dim)``."""
 
     def __repr__(self) -> str:
-        return f"<{type(self).__name__} {self.name!r} dim={self.dim}>"
+        return f"<{type(self).__name__} {self.label!r} dim={self.dim}>"
 
 
 def _check_n(n: int) -> int:
@@ -80,20 +90,20 @@ def _as_vector(value, dim: int, what: str) -> np.ndarray:
 
 
 class UniformCube(Generator):
-    """Each component iid uniform in ``[-b, b]`` (blog part II). Introduced in chapter 2.
+    """Each component iid uniform in ``[-b, b]`` (blog part II). Introduced in chapter 1.
 
     In high dimension almost all points of the cube lie in a thin shell of radius about
     ``b * sqrt(dim / 3)`` (see :func:`thin_shell_radius`) - far from where encoded images lie.
     """
 
-    kind = "uniform cube"
+    kind = "cube"
 
     def __init__(self, dim: int, b: float, name: str | None = None) -> None:
         self.dim = _check_dim(dim)
         if not b > 0:
             raise ValueError(f"half edge length b must be > 0, got {b}")
         self.b = float(b)
-        self.name = name or f"uniform cube b={self.b:.2f}"
+        self.label = name or f"uniform cube b={self.b:.2f}"
 
     def sample(self, n: int, rng: np.random.Generator) -> np.ndarray:
         n = _check_n(n)
@@ -101,14 +111,14 @@ class UniformCube(Generator):
 
 
 class UniformBall(Generator):
-    """Uniform distribution in the solid ball of ``radius`` around ``center``. Introduced in chapter 2.
+    """Uniform distribution in the solid ball of ``radius`` around ``center``. Introduced in chapter 1.
 
     A direction is drawn from an isotropic normal and normalised; the distance from the centre is
     ``radius * U**(1/dim)`` with ``U`` uniform in [0, 1], so that the density is constant in the ball.
     In high dimension nearly all the volume (and all points) sits just below the surface.
     """
 
-    kind = "uniform ball"
+    kind = "ball"
 
     def __init__(self, dim: int, radius: float, center: np.ndarray | None = None,
                  name: str | None = None) -> None:
@@ -117,7 +127,7 @@ class UniformBall(Generator):
             raise ValueError(f"radius must be > 0, got {radius}")
         self.radius = float(radius)
         self.center = _as_vector(center, self.dim, "center")
-        self.name = name or f"uniform ball r={self.radius:.2f}"
+        self.label = name or f"uniform ball r={self.radius:.2f}"
 
     def sample(self, n: int, rng: np.random.Generator) -> np.ndarray:
         n = _check_n(n)
@@ -131,7 +141,7 @@ class UniformBall(Generator):
 class IsotropicNormal(Generator):
     """Normal distribution with covariance ``sigma**2 * I`` around ``mean``. Introduced in chapter 2."""
 
-    kind = "isotropic normal"
+    kind = "isotropic_normal"
 
     def __init__(self, dim: int, sigma: float = 1.0, mean: np.ndarray | None = None,
                  name: str | None = None) -> None:
@@ -140,7 +150,7 @@ class IsotropicNormal(Generator):
             raise ValueError(f"sigma must be > 0, got {sigma}")
         self.sigma = float(sigma)
         self.mean = _as_vector(mean, self.dim, "mean")
-        self.name = name or f"isotropic normal σ={self.sigma:.2f}"
+        self.label = name or f"isotropic normal σ={self.sigma:.2f}"
 
     def sample(self, n: int, rng: np.random.Generator) -> np.ndarray:
         n = _check_n(n)
@@ -153,7 +163,7 @@ class IndependentNormal(Generator):
     Reproduces each component's first two moments but ignores all correlations between components.
     """
 
-    kind = "independent normals"
+    kind = "independent_normals"
 
     def __init__(self, mean: np.ndarray, std: np.ndarray, name: str | None = None) -> None:
         mean = np.asarray(mean, dtype=np.float64)
@@ -164,7 +174,7 @@ class IndependentNormal(Generator):
         self.std = _as_vector(std, self.dim, "std")
         if np.any(self.std < 0) or not np.all(np.isfinite(self.std)):
             raise ValueError("std must be finite and >= 0")
-        self.name = name or "independent normals"
+        self.label = name or "independent normals"
 
     @classmethod
     def fit(cls, z: np.ndarray, name: str | None = None) -> "IndependentNormal":
@@ -179,57 +189,30 @@ class IndependentNormal(Generator):
         return (self.mean + self.std * rng.standard_normal((n, self.dim))).astype(np.float32)
 
 
-def _psd_factor(cov: np.ndarray) -> np.ndarray:
-    """A matrix ``A`` with ``A @ A.T == cov`` for a symmetric positive semi-definite ``cov``.
-
-    Uses the eigen-decomposition, so singular covariances (dead latent components) are fine; tiny
-    negative eigenvalues from round-off are clipped to zero.
-    """
-    cov = 0.5 * (cov + cov.T)
-    eigval, eigvec = np.linalg.eigh(cov)
-    tolerance = 1e-10 * max(float(np.abs(eigval).max(initial=0.0)), np.finfo(float).tiny)
-    if eigval.min(initial=0.0) < -tolerance * cov.shape[0]:
-        raise ValueError(f"covariance is not positive semi-definite (smallest eigenvalue {eigval.min():.3g})")
-    return eigvec * np.sqrt(np.clip(eigval, 0.0, None))
-
-
 class MultivariateNormal(Generator):
     """Normal distribution with full covariance matrix. Introduced in chapter 2.
 
     Fitted to the encoded training data (:meth:`fit`) it reproduces means, variances *and*
-    correlations of the z-points (blog parts III-IV). Sampling uses ``mean + A @ e`` with
-    ``A A^T = cov`` from the eigen-decomposition, robust for (nearly) singular covariances.
+    correlations of the z-points (blog parts III-IV). Samples through its
+    :class:`~latent_fragments.stats.gaussian.Gaussian` (eigendecomposition, so singular covariances
+    - dead latent components - are fine).
     """
 
-    kind = "multivariate normal"
+    kind = "mnd"
 
     def __init__(self, mean: np.ndarray, cov: np.ndarray, name: str | None = None) -> None:
-        mean = np.asarray(mean, dtype=np.float64)
-        if mean.ndim != 1:
-            raise ValueError(f"mean must be a vector, got shape {mean.shape}")
-        self.dim = _check_dim(mean.shape[0])
-        cov = np.asarray(cov, dtype=np.float64)
-        if cov.shape != (self.dim, self.dim):
-            raise ValueError(f"cov must have shape ({self.dim}, {self.dim}), got {cov.shape}")
-        if not np.all(np.isfinite(cov)):
-            raise ValueError("cov contains non-finite values")
-        self.mean = mean
-        self.cov = 0.5 * (cov + cov.T)
-        self._factor = _psd_factor(self.cov)
-        self.name = name or "multivariate normal"
+        self.gaussian = Gaussian.from_moments(mean, cov)
+        self.mean, self.cov, self.dim = self.gaussian.mean, self.gaussian.cov, self.gaussian.dim
+        self.label = name or "multivariate normal"
 
     @classmethod
     def fit(cls, z: np.ndarray, name: str | None = None) -> "MultivariateNormal":
         """Sample mean and sample covariance (ddof=1) of the z-points ``z``."""
-        z = np.asarray(z, dtype=np.float64)
-        if z.ndim != 2 or z.shape[0] < 2:
-            raise ValueError(f"z must have shape (n >= 2, dim), got {z.shape}")
-        return cls(z.mean(axis=0), np.cov(z, rowvar=False).reshape(z.shape[1], z.shape[1]), name=name)
+        gaussian = Gaussian.fit(z)
+        return cls(gaussian.mean, gaussian.cov, name=name)
 
     def sample(self, n: int, rng: np.random.Generator) -> np.ndarray:
-        n = _check_n(n)
-        e = rng.standard_normal((n, self.dim))
-        return (self.mean + e @ self._factor.T).astype(np.float32)
+        return self.gaussian.sample(_check_n(n), rng)
 
 
 def thin_shell_radius(b: float, dim: int) -> tuple[float, float]:
@@ -305,37 +288,6 @@ def matched_generators(z_train: np.ndarray) -> list[Generator]:
 # Chapter 3: generators inside the latent fragment
 # --------------------------------------------------------------------------------------------
 
-def _principal_axes(cov: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Standard deviations (descending) and principal axes (columns) of a symmetric PSD ``cov``."""
-    cov = 0.5 * (cov + cov.T)
-    eigval, eigvec = np.linalg.eigh(cov)
-    tolerance = 1e-10 * max(float(np.abs(eigval).max(initial=0.0)), np.finfo(float).tiny)
-    if eigval.min(initial=0.0) < -tolerance * cov.shape[0]:
-        raise ValueError(f"covariance is not positive semi-definite (smallest eigenvalue {eigval.min():.3g})")
-    order = np.argsort(eigval)[::-1]
-    return np.sqrt(np.clip(eigval[order], 0.0, None)), eigvec[:, order]
-
-
-def _check_mean_cov(mean: np.ndarray, cov: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
-    mean = np.asarray(mean, dtype=np.float64)
-    if mean.ndim != 1:
-        raise ValueError(f"mean must be a vector, got shape {mean.shape}")
-    dim = _check_dim(mean.shape[0])
-    cov = np.asarray(cov, dtype=np.float64)
-    if cov.shape != (dim, dim):
-        raise ValueError(f"cov must have shape ({dim}, {dim}), got {cov.shape}")
-    if not np.all(np.isfinite(cov)) or not np.all(np.isfinite(mean)):
-        raise ValueError("mean and cov must be finite")
-    return mean, 0.5 * (cov + cov.T), dim
-
-
-def _mean_cov(z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    z = np.asarray(z, dtype=np.float64)
-    if z.ndim != 2 or z.shape[0] < 2:
-        raise ValueError(f"z must have shape (n >= 2, dim), got {z.shape}")
-    return z.mean(axis=0), np.cov(z, rowvar=False).reshape(z.shape[1], z.shape[1])
-
-
 class TruncatedNormal(Generator):
     """Multivariate normal in PCA coordinates with every whitened score cut at ``+-max_sigma``.
 
@@ -351,26 +303,27 @@ class TruncatedNormal(Generator):
     rescaled to compensate.
     """
 
-    kind = "truncated normal"
+    kind = "mnd_truncated"
 
     def __init__(self, mean: np.ndarray, cov: np.ndarray, max_sigma: float,
                  name: str | None = None) -> None:
         from scipy import special
 
-        self.mean, self.cov, self.dim = _check_mean_cov(mean, cov)
+        self.gaussian = Gaussian.from_moments(mean, cov)
+        self.mean, self.cov, self.dim = self.gaussian.mean, self.gaussian.cov, self.gaussian.dim
         max_sigma = float(max_sigma)
         if not (max_sigma > 0 and np.isfinite(max_sigma)):
             raise ValueError(f"max_sigma must be finite and > 0, got {max_sigma}")
         self.max_sigma = max_sigma
-        self.sigmas, self.axes = _principal_axes(self.cov)
+        self.sigmas, self.axes = self.gaussian.sigmas, self.gaussian.components.T
         self._q = float(special.ndtr(-max_sigma))
-        self.name = name or f"MND truncated at {max_sigma:g}σ"
+        self.label = name or f"MND truncated at {max_sigma:g}σ"
 
     @classmethod
     def fit(cls, z: np.ndarray, max_sigma: float = 2.0, name: str | None = None) -> "TruncatedNormal":
         """Sample mean and covariance (ddof=1) of the z-points ``z``, truncated at ``max_sigma``."""
-        mean, cov = _mean_cov(z)
-        return cls(mean, cov, max_sigma, name=name)
+        gaussian = Gaussian.fit(z)
+        return cls(gaussian.mean, gaussian.cov, max_sigma, name=name)
 
     @property
     def variance_factor(self) -> float:
@@ -390,7 +343,7 @@ class TruncatedNormal(Generator):
 
     def sample(self, n: int, rng: np.random.Generator) -> np.ndarray:
         s = self.sample_whitened(n, rng)
-        return (self.mean + (s * self.sigmas) @ self.axes.T).astype(np.float32)
+        return self.gaussian.unwhiten(s).astype(np.float32)
 
 
 class UniformEllipsoid(Generator):
@@ -403,27 +356,27 @@ class UniformEllipsoid(Generator):
     lie just inside the surface, at ``d_M ~ R``.
     """
 
-    kind = "uniform ellipsoid"
+    kind = "ellipsoid"
 
     def __init__(self, mean: np.ndarray, cov: np.ndarray, level: float = 0.99,
                  name: str | None = None) -> None:
         from scipy import stats
 
-        self.mean, self.cov, self.dim = _check_mean_cov(mean, cov)
+        self.gaussian = Gaussian.from_moments(mean, cov)
+        self.mean, self.cov, self.dim = self.gaussian.mean, self.gaussian.cov, self.gaussian.dim
         level = float(level)
         if not 0.0 < level < 1.0:
             raise ValueError(f"level must be in (0, 1), got {level}")
         self.level = level
         self.threshold = float(stats.chi2.ppf(level, self.dim))
         self.radius = float(np.sqrt(self.threshold))
-        self._factor = _psd_factor(self.cov)
-        self.name = name or f"uniform ellipsoid {level:.0%}"
+        self.label = name or f"uniform ellipsoid {level:.0%}"
 
     @classmethod
     def fit(cls, z: np.ndarray, level: float = 0.99, name: str | None = None) -> "UniformEllipsoid":
         """Sample mean and covariance (ddof=1) of the z-points ``z``."""
-        mean, cov = _mean_cov(z)
-        return cls(mean, cov, level, name=name)
+        gaussian = Gaussian.fit(z)
+        return cls(gaussian.mean, gaussian.cov, level, name=name)
 
     def sample(self, n: int, rng: np.random.Generator) -> np.ndarray:
         n = _check_n(n)
@@ -431,7 +384,7 @@ class UniformEllipsoid(Generator):
         norms = np.linalg.norm(directions, axis=1, keepdims=True)
         norms[norms == 0] = 1.0
         radius = self.radius * rng.uniform(0.0, 1.0, size=(n, 1)) ** (1.0 / self.dim)
-        return (self.mean + (directions / norms * radius) @ self._factor.T).astype(np.float32)
+        return self.gaussian.unwhiten(directions / norms * radius).astype(np.float32)
 
 
 class GaussianMixtureGenerator(Generator):
@@ -447,7 +400,7 @@ class GaussianMixtureGenerator(Generator):
     ``random_state`` instead).
     """
 
-    kind = "gaussian mixture"
+    kind = "gmm"
 
     def __init__(self, gmm, name: str | None = None) -> None:
         weights = np.asarray(gmm.weights_, dtype=np.float64)
@@ -471,10 +424,10 @@ class GaussianMixtureGenerator(Generator):
         self.weights = weights / weights.sum()
         self.means = means
         self.covariances = np.array(full)
-        self._factors = np.stack([_psd_factor(c) for c in self.covariances])
+        self._gaussians = [Gaussian.from_moments(m, c) for m, c in zip(self.means, self.covariances)]
         self.n_components = int(k)
         self.covariance_type = covariance_type
-        self.name = name or f"GMM k={k}"
+        self.label = name or f"GMM k={k}"
 
     @classmethod
     def fit(cls, z: np.ndarray, k: int = 10, covariance_type: str = "full", seed: int = 0,
@@ -513,8 +466,7 @@ class GaussianMixtureGenerator(Generator):
         for j in range(self.n_components):
             rows = np.flatnonzero(labels == j)
             if rows.size:
-                e = rng.standard_normal((rows.size, self.dim))
-                out[rows] = self.means[j] + e @ self._factors[j].T
+                out[rows] = self._gaussians[j].sample(rows.size, rng)
         return out.astype(np.float32), labels
 
     def sample(self, n: int, rng: np.random.Generator) -> np.ndarray:

@@ -7,13 +7,13 @@ axes; :func:`knn_distances` returns just the distances.
 from __future__ import annotations
 
 import math
-import os
 from typing import Callable
 
 import numpy as np
 from sklearn.neighbors import NearestNeighbors
 
-from .components import as_cloud
+from ..data.pool import usable_cores  # the one core count of the package (re-exported here)
+from .gaussian import as_cloud
 
 try:  # optional: exact brute-force search with faiss is several times faster than scikit-learn
     import faiss  # type: ignore[import-not-found]
@@ -27,15 +27,6 @@ HAVE_FAISS: bool = faiss is not None
 
 _SKLEARN_CHUNK = 4096
 _REFINE_CHUNK = 1024
-
-
-
-def usable_cores() -> int:
-    """Cores this process may run on (the affinity mask, e.g. of a container), else ``os.cpu_count()``."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
 
 
 def _search_faiss(queries: np.ndarray, reference: np.ndarray, n_neighbors: int) -> np.ndarray:

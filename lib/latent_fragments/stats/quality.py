@@ -3,21 +3,32 @@
 Chapter 1 judges decoded random z-points by a plain pixel measure: the root-mean-square pixel distance
 from each image to its nearest neighbour among real training images, on images shrunk to 24x24 so that
 the search is cheap and small shifts matter less. Real held-out images give the reference value.
+
+Chapter 3 compares whole distributions in the feature space of a scoring network: Fréchet distance, KID,
+precision and recall with bootstrap intervals (:func:`quality_table`), against one half of the held-out
+images while the other half gives the real-vs-real value (:func:`reference_halves`), and checks for
+memorisation (:func:`memorisation_table`). Nearest-neighbour distances come from
+:mod:`latent_fragments.stats.neighbours`, normal fits from :class:`~latent_fragments.stats.gaussian.Gaussian`.
 """
 from __future__ import annotations
 
 import numpy as np
 from PIL import Image
 
-from .components import nearest_distance
+from .gaussian import Gaussian
+from .neighbours import knn_distances
 
 
-def pixel_vectors(images: np.ndarray, size: int = 24) -> np.ndarray:
-    """uint8 images (N, H, W, 3) -> float32 vectors of the images shrunk to ``size`` x ``size``, in [0, 1]."""
-    images = np.asarray(images)
-    out = np.empty((len(images), size * size * images.shape[-1]), dtype=np.float32)
-    for i, img in enumerate(images):
-        small = Image.fromarray(img).resize((size, size), Image.Resampling.BOX)
+def pixel_vectors(images: np.ndarray, size: int = 24, indices: np.ndarray | None = None) -> np.ndarray:
+    """uint8 images (N, H, W, 3) -> float32 vectors of the images shrunk to ``size`` x ``size``, in [0, 1].
+
+    Introduced in chapter 1. With ``indices``, only ``images[indices]`` are shrunk, read one at a time, so a
+    memory-mapped image cache is never copied whole into memory (chapter 3 shrinks all training images).
+    """
+    rows = range(len(images)) if indices is None else np.asarray(indices, dtype=np.int64)
+    out = np.empty((len(rows), size * size * images.shape[-1]), dtype=np.float32)
+    for i, row in enumerate(rows):
+        small = Image.fromarray(np.asarray(images[row])).resize((size, size), Image.Resampling.BOX)
         out[i] = np.asarray(small, dtype=np.float32).ravel() / 255.0
     return out
 
@@ -25,19 +36,27 @@ def pixel_vectors(images: np.ndarray, size: int = 24) -> np.ndarray:
 def nearest_image_rmse(images: np.ndarray, reference: np.ndarray, size: int = 24) -> np.ndarray:
     """Per image: RMS pixel distance (pixels in [0, 1]) to the nearest image of ``reference`` (chapter 1)."""
     x, ref = pixel_vectors(images, size), pixel_vectors(reference, size)
-    return nearest_distance(x, ref) / np.sqrt(x.shape[1])
+    return knn_distances(x, 1, ref)[:, 0] / np.sqrt(x.shape[1])
 
 
 # --------------------------------------------------------------------------------------------
 # Chapter 3: distribution-level quality measures in a feature space
 # --------------------------------------------------------------------------------------------
 #
-# Chapter 3 compares generators by the distribution of their decoded images in a feature space
-# (the notebook uses the z-points of a second, independently trained encoder): the Frechet distance
-# between normal fits of real and generated features (the recipe of the FID), and improved precision
-# and recall (Kynkaanniemi et al. 2019): precision = how much of the generated distribution lies on
-# the real data's manifold (fidelity), recall = how much of the real manifold the generator covers
-# (diversity). The functions take plain feature arrays of shape (n, dim).
+# Chapter 3 compares generators by the distribution of their decoded images in the feature space of a
+# scoring network (latent_fragments.stats.features): the Frechet distance between normal fits of real and
+# generated features (the recipe of the FID), the kernel inception distance (KID, Binkowski et al. 2018:
+# an unbiased estimate of the squared maximum mean discrepancy with a cubic polynomial kernel), and
+# improved precision and recall (Kynkaanniemi et al. 2019): precision = how much of the generated
+# distribution lies on the real data's manifold (fidelity), recall = how much of the real manifold the
+# generator covers (diversity). The functions take plain feature arrays of shape (n, dim). Internally a
+# sample is a set of distinct points with integer counts, so a bootstrap resample (points drawn with
+# replacement) is evaluated without treating a repeated point as its own neighbour.
+
+#: The measures of :func:`quality_row`, in table order, and the range of their population values.
+MEASURES = ("FD", "KID", "precision", "recall")
+_RANGES = {"FD": (0.0, np.inf), "KID": (0.0, np.inf), "precision": (0.0, 1.0), "recall": (0.0, 1.0)}
+
 
 def _features(x: np.ndarray, what: str) -> np.ndarray:
     x = np.asarray(x, dtype=np.float64)
@@ -48,9 +67,12 @@ def _features(x: np.ndarray, what: str) -> np.ndarray:
     return x
 
 
-def _psd_sqrt(cov: np.ndarray) -> np.ndarray:
-    eigval, eigvec = np.linalg.eigh(0.5 * (cov + cov.T))
-    return (eigvec * np.sqrt(np.clip(eigval, 0.0, None))) @ eigvec.T
+def _pair(real_features: np.ndarray, fake_features: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    real = _features(real_features, "real_features")
+    fake = _features(fake_features, "fake_features")
+    if real.shape[1] != fake.shape[1]:
+        raise ValueError(f"feature dimensions differ: {real.shape[1]} and {fake.shape[1]}")
+    return real, fake
 
 
 def frechet_distance(mu1: np.ndarray, cov1: np.ndarray, mu2: np.ndarray, cov2: np.ndarray) -> float:
@@ -58,9 +80,10 @@ def frechet_distance(mu1: np.ndarray, cov1: np.ndarray, mu2: np.ndarray, cov2: n
 
     Introduced in chapter 3: ``|mu1 - mu2|^2 + Tr(C1 + C2 - 2 (C1 C2)^(1/2))``, the formula of the
     FID. The trace of the matrix square root is computed in the symmetric form
-    ``Tr((C1^(1/2) C2 C1^(1/2))^(1/2))`` (the same eigenvalues as ``C1 C2``), from eigenvalues
-    clipped at 0, so it is real and stable also for singular covariances - no imaginary parts from
-    ``scipy.linalg.sqrtm`` to discard. Scalars are accepted for one dimension (variances). Clipped at 0.
+    ``Tr((C1^(1/2) C2 C1^(1/2))^(1/2))`` (the same eigenvalues as ``C1 C2``), with ``C1^(1/2)`` from the
+    eigendecomposition of :class:`~latent_fragments.stats.gaussian.Gaussian` and eigenvalues clipped at 0,
+    so it is real and stable also for singular covariances. Scalars are accepted for one dimension
+    (variances). Clipped at 0.
     """
     mu1 = np.atleast_1d(np.asarray(mu1, dtype=np.float64))
     mu2 = np.atleast_1d(np.asarray(mu2, dtype=np.float64))
@@ -69,13 +92,22 @@ def frechet_distance(mu1: np.ndarray, cov1: np.ndarray, mu2: np.ndarray, cov2: n
     dim = mu1.shape[0]
     if mu1.shape != (dim,) or mu2.shape != (dim,) or cov1.shape != (dim, dim) or cov2.shape != (dim, dim):
         raise ValueError(f"inconsistent shapes: {mu1.shape}, {cov1.shape}, {mu2.shape}, {cov2.shape}")
-    root1 = _psd_sqrt(cov1)
+    first = Gaussian.from_moments(mu1, cov1)
+    root1 = (first.components.T * first.sigmas) @ first.components
     middle = root1 @ cov2 @ root1
-    eigval = np.linalg.eigvalsh(0.5 * (middle + middle.T))
-    trace_sqrt = float(np.sqrt(np.clip(eigval, 0.0, None)).sum())
+    trace_sqrt = float(np.sqrt(np.clip(np.linalg.eigvalsh(0.5 * (middle + middle.T)), 0.0, None)).sum())
     diff = mu1 - mu2
     value = float(diff @ diff + np.trace(cov1) + np.trace(cov2) - 2.0 * trace_sqrt)
     return max(value, 0.0)
+
+
+def _moments(x: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    dim = x.shape[1]
+    return np.average(x, axis=0, weights=w), np.cov(x, rowvar=False, fweights=w).reshape(dim, dim)
+
+
+def _fd(real: np.ndarray, rw: np.ndarray, fake: np.ndarray, fw: np.ndarray) -> float:
+    return frechet_distance(*_moments(real, rw), *_moments(fake, fw))
 
 
 def frechet_distance_features(features1: np.ndarray, features2: np.ndarray) -> float:
@@ -85,13 +117,40 @@ def frechet_distance_features(features1: np.ndarray, features2: np.ndarray) -> f
     distribution it is about ``Tr(C) (1/n1 + 1/n2)`` plus a covariance term of order
     ``dim^2 / n``), so compare generators with equal sample sizes.
     """
-    f1 = _features(features1, "features1")
-    f2 = _features(features2, "features2")
-    if f1.shape[1] != f2.shape[1]:
-        raise ValueError(f"feature dimensions differ: {f1.shape[1]} and {f2.shape[1]}")
-    dim = f1.shape[1]
-    return frechet_distance(f1.mean(axis=0), np.cov(f1, rowvar=False).reshape(dim, dim),
-                            f2.mean(axis=0), np.cov(f2, rowvar=False).reshape(dim, dim))
+    f1, f2 = _pair(features1, features2)
+    return _fd(f1, np.ones(len(f1), dtype=np.int64), f2, np.ones(len(f2), dtype=np.int64))
+
+
+def _poly_kernel(a: np.ndarray, b: np.ndarray, degree: int, coef0: float) -> np.ndarray:
+    return (a @ b.T / a.shape[1] + coef0) ** degree
+
+
+def _within(x: np.ndarray, w: np.ndarray, degree: int, coef0: float) -> float:
+    """Mean kernel over pairs of the (resampled) sample drawn from different original points."""
+    gram = _poly_kernel(x, x, degree, coef0)
+    w = w.astype(np.float64)
+    pairs = w.sum() ** 2 - (w**2).sum()
+    return float((w @ gram @ w - (w**2 * np.diag(gram)).sum()) / pairs)
+
+
+def _kid(real, rw, fake, fw, degree: int = 3, coef0: float = 1.0) -> float:
+    cross = float(rw @ _poly_kernel(real, fake, degree, coef0) @ fw) / (rw.sum() * fw.sum())
+    return _within(real, rw, degree, coef0) + _within(fake, fw, degree, coef0) - 2.0 * cross
+
+
+def kernel_inception_distance(real_features: np.ndarray, fake_features: np.ndarray, degree: int = 3,
+                              coef0: float = 1.0) -> float:
+    """Unbiased squared MMD with the kernel ``k(x, y) = (x.y / dim + coef0) ** degree`` (the KID).
+
+    Introduced in chapter 3, after Binkowski et al. (2018): the U-statistic
+    ``mean_{i != j} k(r_i, r_j) + mean_{i != j} k(f_i, f_j) - 2 mean_{i, j} k(r_i, f_j)``. Its expectation is
+    exactly 0 for two samples of one distribution (single estimates scatter around 0, also below it) and,
+    unlike the FD, it has no bias that depends on the sample size. ``O(n^2)`` memory: meant for a few
+    thousand points.
+    """
+    real, fake = _pair(real_features, fake_features)
+    ones_r, ones_f = np.ones(len(real), dtype=np.int64), np.ones(len(fake), dtype=np.int64)
+    return _kid(real, ones_r, fake, ones_f, int(degree), float(coef0))
 
 
 def _inside_knn_balls(queries: np.ndarray, centres: np.ndarray, radii: np.ndarray,
@@ -110,68 +169,166 @@ def _inside_knn_balls(queries: np.ndarray, centres: np.ndarray, radii: np.ndarra
     return inside
 
 
+def _covered_share(queries: np.ndarray, weights: np.ndarray, centres: np.ndarray, k: int,
+                   backend: str = "auto") -> float:
+    """Share (by ``weights``) of ``queries`` inside the k-NN manifold of the distinct points ``centres``."""
+    radii = knn_distances(centres, k, backend=backend)[:, -1]
+    return float(np.average(_inside_knn_balls(queries, centres, radii), weights=weights))
+
+
+def _check_k(k: int, n_real: int, n_fake: int) -> int:
+    k = int(k)
+    if k < 1 or k >= min(n_real, n_fake):
+        raise ValueError(f"k must be in [1, min(n_real, n_fake) - 1], got {k}")
+    return k
+
+
 def precision_recall(real_features: np.ndarray, fake_features: np.ndarray, k: int = 3) -> tuple[float, float]:
     """Improved precision and recall of Kynkaanniemi et al. (2019) with k-NN manifolds.
 
     Introduced in chapter 3. Each set approximates its manifold by the union of balls around its
     points, each ball's radius the distance to the point's ``k``-th nearest neighbour *within its own
-    set*. Precision = share of fake points inside the real manifold; recall = share of real points
-    inside the fake manifold. Both are in [0, 1]; the paper uses ``k = 3`` and equal sample sizes
-    (the values depend on both). Even for identical distributions they stay below 1 - a point lies
-    outside if it is not among the ``k`` nearest neighbours of any point of the other sample - and
-    decrease with the dimension (hubness); compare generators with the real-vs-real value of a
-    held-out set as reference.
+    set* (:func:`latent_fragments.stats.neighbours.knn_distances`). Precision = share of fake points
+    inside the real manifold; recall = share of real points inside the fake manifold. Both are in
+    [0, 1]; the paper uses ``k = 3`` and equal sample sizes (the values depend on both). Even for
+    identical distributions they stay below 1 - a point lies outside if it is not among the ``k``
+    nearest neighbours of any point of the other sample - and decrease with the dimension (hubness);
+    compare generators with the real-vs-real value of a held-out set as reference.
     """
-    real = _features(real_features, "real_features")
-    fake = _features(fake_features, "fake_features")
-    if real.shape[1] != fake.shape[1]:
-        raise ValueError(f"feature dimensions differ: {real.shape[1]} and {fake.shape[1]}")
-    k = int(k)
-    if k < 1 or k >= min(len(real), len(fake)):
-        raise ValueError(f"k must be in [1, min(n_real, n_fake) - 1], got {k}")
-    real_radii = nearest_distance(real, real, k=k, exclude_self=True)
-    fake_radii = nearest_distance(fake, fake, k=k, exclude_self=True)
-    precision = float(np.mean(_inside_knn_balls(fake, real, real_radii)))
-    recall = float(np.mean(_inside_knn_balls(real, fake, fake_radii)))
-    return precision, recall
+    real, fake = _pair(real_features, fake_features)
+    k = _check_k(k, len(real), len(fake))
+    ones_r, ones_f = np.ones(len(real)), np.ones(len(fake))
+    return _covered_share(fake, ones_f, real, k), _covered_share(real, ones_r, fake, k)
+
+
+def _measures(real, rw, fake, fw, k: int, backend: str = "auto") -> dict[str, float]:
+    return {"FD": _fd(real, rw, fake, fw), "KID": _kid(real, rw, fake, fw),
+            "precision": _covered_share(fake, fw, real, k, backend),
+            "recall": _covered_share(real, rw, fake, k, backend)}
+
+
+def _resample(n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """A bootstrap resample of ``n`` rows as (distinct row indices, how often each was drawn)."""
+    counts = np.bincount(rng.integers(0, n, n), minlength=n)
+    rows = np.flatnonzero(counts)
+    return rows, counts[rows]
+
+
+def _bootstrap(real: np.ndarray, fake: np.ndarray, k: int, n_boot: int,
+               rng: np.random.Generator) -> list[dict[str, float]]:
+    from threadpoolctl import threadpool_limits
+
+    draws = []
+    # small matrices: one BLAS thread and scikit-learn's search (no OpenMP start-up) are several times faster
+    with threadpool_limits(limits=1):
+        for _ in range(int(n_boot)):
+            (ri, rc), (fi, fc) = _resample(len(real), rng), _resample(len(fake), rng)
+            draws.append(_measures(real[ri], rc, fake[fi], fc, k, backend="sklearn"))
+    return draws
+
+
+def quality_row(real_features: np.ndarray, fake_features: np.ndarray, k: int = 3, n_boot: int = 0,
+                level: float = 0.9, rng: np.random.Generator | None = None) -> dict[str, float]:
+    """FD, KID, precision and recall of ``fake_features`` against ``real_features``, with bootstrap intervals.
+
+    Introduced in chapter 3. Keys :data:`MEASURES`, ``"n_real"``, ``"n_fake"`` and, for ``n_boot > 0``,
+    ``"<measure>_lo"`` / ``"<measure>_hi"``: a bootstrap interval of level ``level`` from ``n_boot``
+    resamples of both sets (rows drawn with replacement). In a resample a point drawn twice counts twice
+    but is never its own neighbour nor its own KID partner. A resample holds only about 63 % distinct
+    points, which biases its FD (fewer points) and its precision and recall (larger k-NN balls) upwards;
+    the *basic* bootstrap interval ``[2 t - q_hi, 2 t - q_lo]`` (``t`` the estimate, ``q`` the resamples'
+    quantiles) cancels such a shift, where the plain percentile interval would miss the estimate's mean.
+    Interval ends are clipped to the range of the population values (FD and KID >= 0, precision and
+    recall in [0, 1]).
+    """
+    real, fake = _pair(real_features, fake_features)
+    k = _check_k(k, len(real), len(fake))
+    row = _measures(real, np.ones(len(real)), fake, np.ones(len(fake)), k)
+    if n_boot > 0:
+        draws = _bootstrap(real, fake, k, n_boot, np.random.default_rng(0) if rng is None else rng)
+        tail = 50.0 * (1.0 - float(level))
+        for name in MEASURES:
+            q_lo, q_hi = np.percentile([d[name] for d in draws], [tail, 100.0 - tail])
+            lo, hi = _RANGES[name]
+            row[f"{name}_lo"] = float(np.clip(2.0 * row[name] - q_hi, lo, hi))
+            row[f"{name}_hi"] = float(np.clip(2.0 * row[name] - q_lo, lo, hi))
+    row.update({"n_real": float(len(real)), "n_fake": float(len(fake))})
+    return row
+
+
+def quality_table(real_features: np.ndarray, generated: dict[str, np.ndarray], k: int = 3, n_boot: int = 0,
+                  level: float = 0.9, seed: int = 0):
+    """One :func:`quality_row` per entry of ``generated`` (``{name: features}``) as a DataFrame.
+
+    Introduced in chapter 3; the index is the generator's name. Include real images that are *not* in
+    ``real_features`` (the other half of the held-out set, :func:`reference_halves`) as one entry to get the
+    real-vs-real row, the best any generator can reach with these sample sizes.
+    """
+    import pandas as pd
+
+    rng = np.random.default_rng(seed)
+    rows = {name: quality_row(real_features, features, k=k, n_boot=n_boot, level=level, rng=rng)
+            for name, features in generated.items()}
+    frame = pd.DataFrame.from_dict(rows, orient="index")
+    frame.index.name = "generator"
+    return frame
+
+
+def reference_halves(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Two disjoint random halves of ``range(n)`` (sorted): the reference set and the real comparison set.
+
+    Introduced in chapter 3: generated images are scored against one half of the held-out images; the
+    other half, scored the same way, gives the real-vs-real value. Comparing reconstructions with their
+    own originals instead would flatter them.
+    """
+    if n < 4:
+        raise ValueError(f"need at least 4 images to split into halves, got {n}")
+    order = np.random.default_rng([seed, 3]).permutation(n)
+    return np.sort(order[: n // 2]), np.sort(order[n // 2: 2 * (n // 2)])
 
 
 def inside_ellipsoid_share(z_reencoded: np.ndarray, mean: np.ndarray, cov: np.ndarray,
                            level: float = 0.99) -> float:
     """Share of re-encoded z-points inside the level-``level`` ellipsoid of the data's normal fit.
 
-    Introduced in chapter 3: decoded generated images, encoded again, should land where real images
-    do. Wraps :func:`latent_fragments.stats.components.ellipsoid_fraction`.
+    Introduced in chapter 1 (chapter 3 uses it too): decoded generated images, encoded again, should land
+    where real images do: ``d_M^2 <= chi2.ppf(level, dim)`` under :class:`Gaussian` ``(mean, cov)``.
     """
-    from .components import ellipsoid_fraction
+    from scipy import stats
 
-    return ellipsoid_fraction(z_reencoded, mean, cov, levels=(float(level),))[float(level)]
-
-
-def quality_row(real_features: np.ndarray, fake_features: np.ndarray, k: int = 3) -> dict[str, float]:
-    """Frechet distance, precision and recall of ``fake_features`` against ``real_features``.
-
-    Introduced in chapter 3. Keys ``"FD"``, ``"precision"``, ``"recall"``, ``"n_real"``, ``"n_fake"``.
-    """
-    precision, recall = precision_recall(real_features, fake_features, k=k)
-    return {
-        "FD": frechet_distance_features(real_features, fake_features),
-        "precision": precision,
-        "recall": recall,
-        "n_real": float(len(real_features)),
-        "n_fake": float(len(fake_features)),
-    }
+    gaussian = Gaussian.from_moments(mean, cov)
+    d2 = gaussian.mahalanobis(np.asarray(z_reencoded, dtype=np.float64), squared=True)
+    return float(np.mean(d2 <= stats.chi2.ppf(float(level), gaussian.dim)))
 
 
-def quality_table(real_features: np.ndarray, generated: dict[str, np.ndarray], k: int = 3):
-    """One :func:`quality_row` per entry of ``generated`` (``{name: features}``) as a DataFrame.
+# --------------------------------------------------------------------------------------------
+# Chapter 3: memorisation
+# --------------------------------------------------------------------------------------------
 
-    Introduced in chapter 3; the index is the generator's name. Include a held-out set of real
-    features as one entry to get the reference row.
+def memorisation_table(train_vectors: np.ndarray, held_out_vectors: np.ndarray,
+                       generated: dict[str, np.ndarray], quantile: float = 0.05):
+    """Distance of generated images to their nearest training image, against held-out images' distance.
+
+    Introduced in chapter 3. A generator that copies training images puts its images much closer to a
+    training image than unseen real images are. One row per entry of ``generated`` (``{name: vectors}``,
+    e.g. :func:`pixel_vectors`) and a first row ``"held-out"``: ``median_nn`` (median Euclidean distance to
+    the nearest training vector), ``ratio`` (that median over the held-out one) and ``share_close``: the
+    share of images nearer to a training image than the ``quantile`` quantile of the held-out distances
+    (``quantile`` itself for images like the held-out ones; much more means copies, or smoothed images,
+    which lie nearer to everything). All sets are searched together, in one exact search.
     """
     import pandas as pd
 
-    rows = {name: quality_row(real_features, features, k=k) for name, features in generated.items()}
+    train = _features(train_vectors, "train_vectors")
+    sets = {"held-out": _features(held_out_vectors, "held_out_vectors")}
+    sets.update({name: _features(vectors, name) for name, vectors in generated.items()})
+    distances = knn_distances(np.concatenate(list(sets.values())), 1, train)[:, 0]
+    bounds = np.cumsum([0] + [len(v) for v in sets.values()])
+    nearest = {name: distances[bounds[i]:bounds[i + 1]] for i, name in enumerate(sets)}
+    ref = nearest["held-out"]
+    threshold = float(np.quantile(ref, float(quantile)))
+    rows = {name: {"median_nn": float(np.median(d)), "ratio": float(np.median(d) / np.median(ref)),
+                   "share_close": float(np.mean(d < threshold))} for name, d in nearest.items()}
     frame = pd.DataFrame.from_dict(rows, orient="index")
-    frame.index.name = "generator"
+    frame.index.name = "images"
     return frame

@@ -1,0 +1,69 @@
+"""The worker pool that renders and decodes the cache's chunks (chapter 1).
+
+Rendering and decoding run in parallel in ``spawn``-ed worker processes (safe beside TensorFlow and in
+notebooks; a *script* that calls :func:`latent_fragments.data.load_faces` with ``workers > 1`` needs the
+usual ``if __name__ == "__main__":`` guard). :func:`usable_cores` is also the thread count of the
+neighbour search (:mod:`latent_fragments.stats.neighbours`).
+"""
+from __future__ import annotations
+
+import collections
+import itertools
+import math
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any, Callable, Iterator, Sequence
+
+#: Below this many images per process, a worker pool costs more (process start-up) than it saves.
+MIN_PER_PROCESS = {"synthfaces": 128, "decode": 512}
+
+
+def usable_cores() -> int:
+    """Cores this process may run on (the affinity mask, e.g. of a container), else ``os.cpu_count()``.
+
+    Introduced in chapter 1 (the default number of workers of :func:`latent_fragments.data.load_faces`).
+    """
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):  # pragma: no cover - not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def pool_size(work: str, total: int, workers: int) -> int:
+    """Processes worth starting for ``total`` images of ``work`` ("synthfaces" or "decode"), at most ``workers``.
+
+    Introduced in chapter 1. Each process gets at least ``MIN_PER_PROCESS[work]`` images; at least one.
+    """
+    return max(1, min(workers, math.ceil(total / MIN_PER_PROCESS[work])))
+
+
+def ordered_results(func: Callable[[Any], Any], jobs: Sequence[Any], workers: int) -> Iterator[Any]:
+    """Yield ``func(job)`` for every job, in order; with ``workers > 1`` in spawned processes.
+
+    Introduced in chapter 1. At most ``2 * workers`` chunks are in flight, so finished chunks never pile
+    up in memory.
+    """
+    if workers <= 1 or len(jobs) <= 1:
+        for job in jobs:
+            yield func(job)
+        return
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
+    try:
+        remaining = iter(jobs)
+        pending = collections.deque(pool.submit(func, job) for job in itertools.islice(remaining, 2 * workers))
+        while pending:
+            try:
+                result = pending.popleft().result()
+            except BrokenProcessPool as exc:
+                raise RuntimeError(
+                    "a worker process died (out of memory, killed, or it could not start: a script that "
+                    "calls load_faces with workers > 1 needs `if __name__ == '__main__':` around the call); "
+                    "rerun, or pass workers=1."
+                ) from exc
+            for job in itertools.islice(remaining, 1):
+                pending.append(pool.submit(func, job))
+            yield result
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)

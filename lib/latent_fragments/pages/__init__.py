@@ -1,0 +1,40 @@
+"""What a chapter page quotes: small result objects of formatted numbers, glued in one call.
+
+A section of a chapter computes its results in code a reader can follow, then hands them to one
+function of :mod:`latent_fragments.pages.ae_basics` (chapter 1),
+:mod:`latent_fragments.pages.component_distributions` (chapter 2),
+:mod:`latent_fragments.pages.pca_fragment` (chapter 3) or :mod:`latent_fragments.pages.filaments`
+(chapter 4), which returns :class:`Numbers`;
+``numbers.glue()`` (a ``remove-input`` cell) makes them available to the text as ``{glue:text}`name```.
+The sentences themselves are worded by the tested functions of ``latent_fragments.stats``.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Numbers(Mapping[str, str]):
+    """Named, already formatted numbers and sentences a section of a page quotes (chapter 1)."""
+
+    values: dict[str, str] = field(default_factory=dict)
+
+    def __getitem__(self, name: str) -> str:
+        return self.values[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.values)
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+    def __or__(self, other: Mapping[str, str]) -> "Numbers":
+        return Numbers({**self.values, **dict(other)})
+
+    def glue(self) -> None:
+        """Glue every value under its name for the page's ``{glue:text}`` roles (no output)."""
+        from myst_nb import glue
+
+        for name, value in self.values.items():
+            glue(name, value, display=False)

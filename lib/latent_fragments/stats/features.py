@@ -1,0 +1,212 @@
+"""The scoring feature network: a small supervised CNN whose features judge generated images (chapter 3).
+
+Chapter 3 compares generators by the distribution of their decoded images in a feature space (Fréchet
+distance, KID, precision and recall). Inception weights cannot be downloaded here, and a second autoencoder
+barely tells noise from faces (its features keep what reconstruction needs, not what makes a face). This
+network is trained *with supervision on the data's ground truth* (the run's ``faces.labels`` table: the
+renderer's factors for synthfaces, the attributes for CelebA, the identity for ORL) on the run's training
+split only, so it never sees the held-out images that serve as the reference set.
+
+Architecture: the 96x96 images are averaged down to 32x32, three 3x3 convolutions of 16, 32 and 64
+filters, each followed by 2x2 max pooling, a dense layer of 32 units, and a linear read-out of the
+standardised label targets (mean squared error). The features are each convolution's spatially averaged
+activations (fine scales: edges and texture, which blur removes and noise adds, as in the pooled features
+of the FID) beside the dense layer (the labels' content). Its weights are cached in the run's
+folder, keyed by the run, the training indices and the network's settings.
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..artifacts import ArtifactError, atomic_path, stable_hash
+
+__all__ = [
+    "FEATURE_DIM",
+    "FeatureNet",
+    "LeakageError",
+    "default_epochs",
+    "feature_net_for_run",
+    "fit_feature_net",
+    "label_targets",
+]
+
+#: Filters of the three convolutions, and units of the dense layer after them.
+CONV_WIDTHS = (16, 32, 64)
+DENSE_DIM = 32
+#: Width of the feature vector: each convolution's mean activation per filter, and the dense layer.
+FEATURE_DIM = sum(CONV_WIDTHS) + DENSE_DIM
+#: At most this many training images train the network (a random subset of larger training sets).
+MAX_TRAIN = 30_000
+#: Categorical label columns (integers) may have at most this many levels; more are identifiers (seeds).
+MAX_LEVELS = 64
+_DOWNSAMPLE = 3  # 96 -> 32
+
+
+class LeakageError(ValueError):
+    """A scoring network was asked to train on images of the held-out reference set."""
+
+
+def label_targets(labels: pd.DataFrame, max_levels: int = MAX_LEVELS) -> np.ndarray:
+    """Standardised regression targets from a label table, float32 ``(n, n_targets)``. Chapter 3.
+
+    Float and binary columns are standardised; integer columns with 3 to ``max_levels`` levels (a hair
+    style, an ORL identity) become one standardised indicator column per level; integer columns with
+    more levels (an image index, a renderer seed) and constant or non-numeric columns are dropped.
+    """
+    blocks = []
+    for name in labels.columns:
+        column = labels[name]
+        if not pd.api.types.is_numeric_dtype(column) or column.nunique() < 2:
+            continue
+        values = column.to_numpy(dtype=np.float64)
+        if pd.api.types.is_integer_dtype(column) and column.nunique() > 2:
+            if column.nunique() > max_levels:
+                continue
+            values = (values[:, None] == np.unique(values)[None, :]).astype(np.float64)
+        blocks.append(values.reshape(len(column), -1))
+    if not blocks:
+        raise ValueError("the label table has no usable column (numeric, not constant, not an identifier)")
+    x = np.concatenate(blocks, axis=1)
+    return ((x - x.mean(axis=0)) / x.std(axis=0)).astype(np.float32)
+
+
+def _build(n_targets: int, seed: int):
+    """(trainable model on 32x32 inputs -> targets, feature extractor on 96x96 uint8-scaled inputs)."""
+    import keras
+    from keras import layers
+
+    keras.utils.set_random_seed(int(seed))
+    small = keras.Input((96 // _DOWNSAMPLE, 96 // _DOWNSAMPLE, 3))
+    x, pooled = small, []
+    for width in CONV_WIDTHS:
+        x = layers.Conv2D(width, 3, padding="same", activation="relu")(x)
+        pooled.append(layers.GlobalAveragePooling2D()(x))
+        x = layers.MaxPooling2D(2)(x)
+    dense = layers.Dense(DENSE_DIM, activation="relu")(layers.Flatten()(x))
+    features = layers.Concatenate(name="features")([*pooled, dense])
+    body = keras.Model(small, features, name="feature_body")
+    trainable = keras.Model(small, layers.Dense(n_targets, name="targets")(features), name="feature_net")
+    trainable.compile(optimizer=keras.optimizers.Adam(1e-3), loss="mse")
+    full = keras.Input((96, 96, 3))
+    extractor = keras.Model(full, body(layers.AveragePooling2D(_DOWNSAMPLE)(full)), name="feature_extractor")
+    return trainable, extractor
+
+
+def _downsampled(images: np.ndarray, idx: np.ndarray, chunk: int = 1024) -> np.ndarray:
+    """float32 images in [0, 1], averaged over 3x3 blocks to 32x32, read in chunks (bounded memory)."""
+    from ..training import read_rows
+
+    side = 96 // _DOWNSAMPLE
+    out = np.empty((len(idx), side, side, 3), dtype=np.float32)
+    for start in range(0, len(idx), chunk):
+        rows = read_rows(images, idx[start:start + chunk]).astype(np.float32) / 255.0
+        out[start:start + chunk] = rows.reshape(-1, side, _DOWNSAMPLE, side, _DOWNSAMPLE, 3).mean(axis=(2, 4))
+    return out
+
+
+@dataclass
+class FeatureNet:
+    """A trained scoring network, its feature scaling, and the image indices it was trained on. Chapter 3.
+
+    ``model`` maps images to the raw features; :meth:`features` standardises them with ``mean`` and
+    ``scale``, the features' mean and standard deviation over the training images, so that every feature
+    counts alike in the Euclidean distances of precision and recall (units that never fire on the training
+    images get an infinite scale, i.e. the constant 0).
+    """
+
+    model: object
+    mean: np.ndarray
+    scale: np.ndarray
+    train_idx: np.ndarray
+
+    def raw_features(self, images: np.ndarray, batch_size: int = 256) -> np.ndarray:
+        """Unscaled features (float64, ``(n, FEATURE_DIM)``) of uint8 images ``(n, 96, 96, 3)``."""
+        from ..training import predict_batched
+
+        return predict_batched(self.model, np.asarray(images), batch_size=batch_size).astype(np.float64)
+
+    def features(self, images: np.ndarray) -> np.ndarray:
+        """Standardised features (float64, ``(n, FEATURE_DIM)``) of uint8 images."""
+        return (self.raw_features(images) - self.mean) / self.scale
+
+
+def _scaling(raw: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    sd = raw.std(axis=0)
+    return raw.mean(axis=0), np.where(sd > 1e-6 * max(float(sd.max()), 1e-12), sd, np.inf)
+
+
+def fit_feature_net(images: np.ndarray, targets: np.ndarray, train_idx: np.ndarray,
+                    held_out_idx: np.ndarray, epochs: int = 6, batch_size: int = 64,
+                    seed: int = 0) -> FeatureNet:
+    """Train the scoring network on ``images[train_idx]`` against ``targets[train_idx]``. Chapter 3.
+
+    Raises :class:`LeakageError` if any training index is also in ``held_out_idx`` (the reference set the
+    network will score against): no network that scores images trains on the held-out images. Larger
+    training sets are subsampled to :data:`MAX_TRAIN` images; ``train_idx`` of the result lists those used.
+    """
+    train_idx = np.sort(np.asarray(train_idx, dtype=np.int64))
+    overlap = np.intersect1d(train_idx, np.asarray(held_out_idx, dtype=np.int64))
+    if overlap.size:
+        raise LeakageError(f"{overlap.size} training indices of the scoring network are held-out images")
+    if len(train_idx) > MAX_TRAIN:
+        train_idx = np.sort(np.random.default_rng([seed, 4]).choice(train_idx, MAX_TRAIN, replace=False))
+    x = _downsampled(images, train_idx)
+    trainable, extractor = _build(targets.shape[1], seed)
+    trainable.fit(x, np.asarray(targets, dtype=np.float32)[train_idx], epochs=int(epochs),
+                  batch_size=int(batch_size), shuffle=True, verbose=0)
+    body = extractor.get_layer("feature_body")
+    mean, scale = _scaling(np.concatenate([np.asarray(body.predict_on_batch(x[s:s + 256]), dtype=np.float64)
+                                           for s in range(0, len(x), 256)]))
+    return FeatureNet(model=extractor, mean=mean, scale=scale, train_idx=train_idx)
+
+
+def _cache_path(run, epochs: int, seed: int) -> Path:
+    key = stable_hash({"run": run.config.key(), "train": stable_hash(np.asarray(run.train_idx).tolist()),
+                       "test": stable_hash(np.asarray(run.test_idx).tolist()), "epochs": int(epochs),
+                       "seed": int(seed), "dim": FEATURE_DIM, "version": 2})
+    return Path(run.path) / f"feature_net-{key}.keras"
+
+
+def default_epochs(n_train: int) -> int:
+    """Epochs of the scoring network: about 16,000 image presentations, at least 4 and at most 20 epochs."""
+    return int(min(20, max(4, math.ceil(16_000 / max(1, int(n_train))))))
+
+
+def feature_net_for_run(run, epochs: int | None = None, seed: int = 0,
+                        log: Callable[[str], None] | None = None) -> FeatureNet:
+    """The scoring network of ``run``: loaded from the run's folder, or trained on its training split first.
+
+    Introduced in chapter 3. Targets come from ``run.faces.labels`` (:func:`label_targets`); the training
+    indices are ``run.train_idx``, checked against ``run.test_idx``. The weights and the feature scaling are
+    written atomically (:func:`latent_fragments.artifacts.atomic_path`) to ``feature_net-<key>.keras`` and
+    ``.npz`` in the run's folder, keyed by the run's configuration, its split and the network's settings,
+    so a second build reuses them.
+    """
+    import keras
+
+    train_idx = np.asarray(run.train_idx)
+    epochs = default_epochs(len(train_idx)) if epochs is None else int(epochs)
+    path = _cache_path(run, epochs, seed)
+    scaling = path.with_suffix(".npz")
+    if path.exists() and scaling.exists():
+        try:
+            model = keras.saving.load_model(path, safe_mode=True)
+            with np.load(scaling, allow_pickle=False) as stored:
+                return FeatureNet(model=model, mean=stored["mean"], scale=stored["scale"], train_idx=train_idx)
+        except Exception as exc:  # a truncated or foreign file
+            raise ArtifactError(f"cannot load the scoring network {path} ({exc}); delete it and rerun.") from exc
+    if log:
+        log(f"training the scoring network on {len(train_idx)} training images ({epochs} epochs)")
+    net = fit_feature_net(run.faces.images, label_targets(run.faces.labels), train_idx, run.test_idx,
+                          epochs=epochs, seed=seed)
+    with atomic_path(scaling) as tmp:
+        np.savez(tmp, mean=net.mean, scale=net.scale)
+    with atomic_path(path) as tmp:
+        net.model.save(tmp)
+    return net
