@@ -229,7 +229,7 @@ def train_run(cfg: RunConfig, artifacts_dir: str | os.PathLike | None = None,
     write_manifest(path)
     for name in ("checkpoint.keras", "checkpoint.json"):
         (path / name).unlink(missing_ok=True)
-    log(f"run stored in {path}")
+    log(f"run stored in runs/{path.name} (under the artefact directory)")
     run = load_run(cfg, artifacts_dir, faces=faces)
     run._model = autoencoder
     return run

@@ -235,7 +235,7 @@ def _build_cache(spec: DataSpec, source: Source, cache_dir: Path, workers: int, 
         size = int(spec.image_size)
         print(
             f"cached {written.count} {spec.dataset} images ({size}x{size}) in {elapsed:.1f} s "
-            f"({written.count / max(elapsed, 1e-9):.0f} img/s) -> {npy}",
+            f"({written.count / max(elapsed, 1e-9):.0f} img/s) -> cache/{npy.name}",
             flush=True,
         )
 
