@@ -90,7 +90,7 @@ def plot_principal_planes(scores: np.ndarray,
     panel per pair ``(i, j)`` of 0-based axis indices. The ellipses (one per ``level``, chi-square with
     2 degrees of freedom, :func:`latent_fragments.stats.components.confidence_ellipse`) belong to the normal model
     centred at 0 with variances ``variances[i], variances[j]`` (the fragment's variances) if given,
-    else to the sample mean and covariance of the shown columns. ``overlay`` holds further :class:`Cloud`\ s of
+    else to the sample mean and covariance of the shown columns. ``overlay`` holds further :class:`Cloud` objects of
     scores (e.g. a generator's points in the same PCA coordinates), drawn over the data in its kind's
     colour. At most ``max_points`` points per
     cloud (fixed-seed subsample).
