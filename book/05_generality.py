@@ -48,10 +48,10 @@ z_dim = 256  # the default latent dimension
 small_z_dim = 32  # the small latent dimension
 epochs = 4
 batch_size = 64
-filters = "16,32,64,64"  # narrower than chapter 1's 32,64,128,128: about 450 img/s on 2 cores
+filters = "16,32,64,64"  # narrower than chapter 1's: about 450 img/s on 2 cores
 seeds = "0,1,2"  # model seeds of every variant
 seed = 0  # seed of the decoded samples shown
-verdict_draws = 0  # null draws of chapter 4's verdict per run (19 reach p = 0.05; 0 skips it)
+verdict_draws = 0  # chapter 4's null draws per run (19 reach p = 0.05; 0: skip)
 n_fake = 400  # decoded samples per generator for FD and KID
 artifacts_dir = None  # None: <repo>/artifacts (or $LF_ARTIFACTS)
 sweep_name = "chapter5"
