@@ -1,7 +1,10 @@
 # latent-fragments: two commands do all the set-up on a fresh machine with Python 3.11 and pip.
 #   make book   build the whole book (every chapter executed on the default data) into _build/html
-#   make test   run all tests: unit tests of the package in lib/, every notebook under nbval at the small profile, then
-#               the book built at the small profile and checked page by page in headless Chromium
+#   make test   run all tests: unit tests of the package in lib/, then the book built at the small profile (every
+#               chapter executed once; a failing cell or hidden assertion fails the build) and checked page by
+#               page in headless Chromium
+#   make test-notebooks   the reader's check of a chapter: every notebook under nbval at the small profile (the
+#               same execution as the small book's, so `make test` does not repeat it)
 PYTHON ?= python3
 # REPO_URL=https://github.com/OWNER/REPO adds Binder/Colab launch buttons (tools/book_config.py)
 REPO_URL ?=
@@ -33,7 +36,7 @@ book: venv
 	$(BIN)/jupyter-book build . --config _build/config/_config.yml -W --keep-going
 	@echo "book built: open _build/html/index.html"
 
-test: test-unit test-notebooks test-book
+test: test-unit test-book
 
 test-unit: venv
 	MPLBACKEND=Agg $(BIN)/python -m pytest tests -q
@@ -41,8 +44,9 @@ test-unit: venv
 test-notebooks: venv
 	LF_PROFILE=small MPLBACKEND=Agg $(BIN)/python -m pytest --nbval-lax -q -p no:cacheprovider book/*.ipynb
 
-# the whole book at the small profile (launch buttons for an example URL), then every page opened in
-# headless Chromium (skipped without it)
+# the whole book at the small profile (launch buttons for an example URL): each chapter executed once, under
+# -W, so an error in any cell (the hidden nbval assertions included) fails it; then every page opened in
+# headless Chromium (skipped without it, a failure where LF_REQUIRE_CHROMIUM=1, as in CI)
 test-book: venv
 	LF_PROFILE=small $(BIN)/python tools/book_config.py _build/small-config/_config.yml --cache-root _build/small/.jupyter_cache --repo-url $(TEST_REPO_URL)
 	LF_PROFILE=small $(BIN)/jupyter-book build . --config _build/small-config/_config.yml --path-output _build/small -W --keep-going

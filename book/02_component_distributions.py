@@ -39,7 +39,7 @@ batch_size = 64
 seed = 0
 artifacts_dir = None  # None: <repo>/artifacts (or $LF_ARTIFACTS)
 compare_dataset = "orl"  # a second data set analysed side by side (None to skip)
-compare_epochs = 40  # ORL's 360 training images need more passes than the default data
+compare_epochs = None  # None: 5 x epochs (360 ORL images: few steps per epoch)
 compare_batch_size = 32
 
 # %% tags=["hide-input"]
@@ -272,7 +272,8 @@ if compare_dataset == cfg.dataset:
     compare_dataset = None  # nothing to compare with itself
 other = None
 if compare_dataset:
-    other_cfg = RunConfig(dataset=compare_dataset, z_dim=z_dim, epochs=compare_epochs,
+    other_epochs = 5 * epochs if compare_epochs is None else compare_epochs
+    other_cfg = RunConfig(dataset=compare_dataset, z_dim=z_dim, epochs=other_epochs,
                           batch_size=compare_batch_size, seed=seed).with_profile()
     other = get_run(other_cfg, artifacts_dir)
     rows[compare_dataset] = latent_overview(np.asarray(other.z_train),

@@ -91,3 +91,21 @@ def test_every_figure_cell_has_alt_text(name):
             continue
         alt = cell.metadata.get("mystnb", {}).get("image", {}).get("alt", "")
         assert len(alt.split()) >= 3, f"{name} cell {index}: a figure without alt text"
+
+
+def test_nbval_collects_every_code_cell_of_every_chapter():
+    """What a reader runs (`pytest --nbval-lax book/`, `make test-notebooks`) finds every chapter's code
+    cells; `make test` executes them once, in the small book build, where a failing cell fails the build
+    (tests/test_book_config.py)."""
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, "-m", "pytest", "--collect-only", "-q", "--nbval-lax",
+                           "-p", "no:cacheprovider", *map(str, NOTEBOOKS)],
+                          capture_output=True, text=True, cwd=REPO_ROOT, timeout=300)
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    collected = [line for line in proc.stdout.splitlines() if "::Cell " in line]
+    for notebook in NOTEBOOKS:
+        nb = nbformat.read(notebook, as_version=4)
+        n_code = sum(c.cell_type == "code" for c in nb.cells)
+        assert sum(line.startswith(f"book/{notebook.name}::") for line in collected) == n_code, notebook.name

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 import yaml
@@ -68,3 +69,33 @@ def test_written_copy_is_valid_yaml(tmp_path):
     assert config["repository"]["url"] == "https://github.com/o/r"
     assert config["execute"]["cache"].startswith(str((tmp_path / "cache").resolve()))
     assert list(out.parent.iterdir()) == [out]  # no temporary file left
+
+
+def _tiny_book(root, assertion: str):
+    """A one-chapter book under ``root`` whose only code cell asserts ``assertion``, built with the book's
+    own execution settings."""
+    import nbformat
+
+    execute = yaml.safe_load((REPO_ROOT / "_config.yml").read_text())["execute"]
+    root.mkdir()
+    (root / "_config.yml").write_text(yaml.safe_dump({
+        "title": "t", "only_build_toc_files": True,
+        "execute": {**execute, "cache": str(root / "cache")}}))
+    (root / "_toc.yml").write_text(yaml.safe_dump({"format": "jb-book", "root": "chapter"}))
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# A chapter"),
+                                         nbformat.v4.new_code_cell(f"assert {assertion}")])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, str(root / "chapter.ipynb"))
+    jupyter_book = Path(sys.executable).with_name("jupyter-book")
+    return subprocess.run([str(jupyter_book), "build", str(root), "-W", "--keep-going"],
+                          capture_output=True, text=True, timeout=600)
+
+
+def test_a_failing_cell_fails_the_book_build(tmp_path):
+    """`make test` executes each chapter once, in the small book build, instead of again under nbval: a cell
+    that raises (a hidden nbval assertion that no longer holds, say) must fail that build."""
+    failing = _tiny_book(tmp_path / "failing", "1 == 2")
+    assert failing.returncode != 0
+    assert "Executing notebook failed" in failing.stdout + failing.stderr
+    passing = _tiny_book(tmp_path / "passing", "1 == 1")  # the control: the same book builds when it holds
+    assert passing.returncode == 0, (passing.stdout + passing.stderr)[-3000:]
