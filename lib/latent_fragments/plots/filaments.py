@@ -68,6 +68,14 @@ def _null_label(n_draws: int) -> str:
     return f"null model (fitted MND), {n_draws} draw{'s' if n_draws != 1 else ''}"
 
 
+def _label_panel(ax, xlabel: str, ylabel: str, title: str) -> None:
+    """Axis labels, a panel title and the legend, the same way on every panel of this module."""
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title, fontsize=10)
+    ax.legend(fontsize=8, frameon=False)
+
+
 def _density_against_null(ax, data: np.ndarray, pooled: np.ndarray, edges: np.ndarray, null_label: str,
                           value_format: str = ".3g", mark_medians: bool = False) -> None:
     """Density histograms of one data sample (filled and outlined) and the pooled null draws (dashed),
@@ -106,18 +114,16 @@ def plot_knn_distance_curves(data_knn: np.ndarray, null_knns: np.ndarray | Seque
         std = curves.std(axis=0, ddof=1) if len(curves) > 1 else np.zeros_like(mean)
         ax_curve.plot(ks, mean, color=NULL, linestyle="--", label=_null_label(len(nulls)) + ": mean")
         ax_curve.fill_between(ks, mean - std, mean + std, color=NULL, alpha=0.3, label="null ± std across draws")
-    ax_curve.set_xlabel("neighbour rank k")
-    ax_curve.set_ylabel("mean distance to the k-th neighbour (latent units)")
-    ax_curve.set_title("Mean k-NN distance against k", fontsize=10)
-    ax_curve.legend(fontsize=8, frameon=False)
+    _label_panel(ax_curve, "neighbour rank k",
+                 "mean distance to the k-th neighbour (latent units)",
+                 "Mean k-NN distance against k")
 
     edges = _common_bins([data_knn[:, 0]] + [n[:, 0] for n in nulls], bins, quantiles=(0.0, 0.999))
     pooled = np.concatenate([_finite(n[:, 0]) for n in nulls]) if nulls else np.empty(0)
     _density_against_null(ax_hist, _finite(data_knn[:, 0]), pooled, edges, "null, pooled")
-    ax_hist.set_xlabel("distance to the nearest neighbour (latent units)")
-    ax_hist.set_ylabel("probability density (1 / latent unit)")
-    ax_hist.set_title("Distribution of 1-NN distances", fontsize=10)
-    ax_hist.legend(fontsize=8, frameon=False)
+    _label_panel(ax_hist, "distance to the nearest neighbour (latent units)",
+                 "probability density (1 / latent unit)",
+                 "Distribution of 1-NN distances")
     fig.suptitle(f"Nearest-neighbour distances of {len(data_knn):,} z-points against the null model")
     return fig
 
@@ -137,10 +143,9 @@ def plot_mst_edges(data_edges: np.ndarray, null_edges_list: np.ndarray | Sequenc
     edges = _common_bins([data_edges] + nulls, bins, quantiles=(0.0, 0.999))
     _density_against_null(ax_hist, data_edges, np.concatenate(nulls) if nulls else np.empty(0), edges,
                           _null_label(len(nulls)))
-    ax_hist.set_xlabel("MST edge length (latent units)")
-    ax_hist.set_ylabel("probability density (1 / latent unit)")
-    ax_hist.set_title("Distribution of the edge lengths", fontsize=10)
-    ax_hist.legend(fontsize=8, frameon=False)
+    _label_panel(ax_hist, "MST edge length (latent units)",
+                 "probability density (1 / latent unit)",
+                 "Distribution of the edge lengths")
 
     def ccdf(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         values = np.sort(values)
@@ -151,10 +156,9 @@ def plot_mst_edges(data_edges: np.ndarray, null_edges_list: np.ndarray | Sequenc
                      label=_null_label(len(nulls)) if i == 0 else None)
     ax_tail.step(*ccdf(data_edges), where="post", color=DATA, linewidth=1.6, label="data")
     ax_tail.set_yscale("log")
-    ax_tail.set_xlabel("MST edge length (latent units)")
-    ax_tail.set_ylabel("share of edges longer than this")
-    ax_tail.set_title("Tail of long edges (complementary CDF)", fontsize=10)
-    ax_tail.legend(fontsize=8, frameon=False)
+    _label_panel(ax_tail, "MST edge length (latent units)",
+                 "share of edges longer than this",
+                 "Tail of long edges (complementary CDF)")
     fig.suptitle(f"Minimum spanning tree of {data_edges.size + 1:,} z-points against the null model")
     return fig
 

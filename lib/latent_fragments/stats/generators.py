@@ -80,6 +80,12 @@ def _check_dim(dim: int) -> int:
     return dim
 
 
+def _positive(value: float, what: str) -> float:
+    if not value > 0:
+        raise ValueError(f"{what} must be > 0, got {value}")
+    return float(value)
+
+
 def _as_vector(value, dim: int, what: str) -> np.ndarray:
     vec = np.zeros(dim) if value is None else np.asarray(value, dtype=np.float64)
     if vec.ndim == 0:
@@ -100,9 +106,7 @@ class UniformCube(Generator):
 
     def __init__(self, dim: int, b: float, name: str | None = None) -> None:
         self.dim = _check_dim(dim)
-        if not b > 0:
-            raise ValueError(f"half edge length b must be > 0, got {b}")
-        self.b = float(b)
+        self.b = _positive(b, "half edge length b")
         self.label = name or f"uniform cube b={self.b:.2f}"
 
     def sample(self, n: int, rng: np.random.Generator) -> np.ndarray:
@@ -123,9 +127,7 @@ class UniformBall(Generator):
     def __init__(self, dim: int, radius: float, center: np.ndarray | None = None,
                  name: str | None = None) -> None:
         self.dim = _check_dim(dim)
-        if not radius > 0:
-            raise ValueError(f"radius must be > 0, got {radius}")
-        self.radius = float(radius)
+        self.radius = _positive(radius, "radius")
         self.center = _as_vector(center, self.dim, "center")
         self.label = name or f"uniform ball r={self.radius:.2f}"
 
@@ -146,9 +148,7 @@ class IsotropicNormal(Generator):
     def __init__(self, dim: int, sigma: float = 1.0, mean: np.ndarray | None = None,
                  name: str | None = None) -> None:
         self.dim = _check_dim(dim)
-        if not sigma > 0:
-            raise ValueError(f"sigma must be > 0, got {sigma}")
-        self.sigma = float(sigma)
+        self.sigma = _positive(sigma, "sigma")
         self.mean = _as_vector(mean, self.dim, "mean")
         self.label = name or f"isotropic normal σ={self.sigma:.2f}"
 
