@@ -1,14 +1,18 @@
 """The catalogue of bad inputs (book/bad_inputs.md): one test per row, each asserting the real message,
 the exit code and what is left on disk.
 
-Rows marked "CLI" in the catalogue run ``python -m latent_fragments train ...`` in a subprocess (or, where a callback
-has to be injected, ``latent_fragments.cli.main`` in-process); decoding rows call :func:`latent_fragments.data.load_faces`;
-the papermill row executes chapter 1 with a parameter of the wrong type. Only tiny configurations are
-trained: one module-scoped run, copied into each test that damages or extends it.
+Command-line rows call ``latent_fragments.cli.main`` in-process (:func:`cli`: the same argv, environment,
+exit code and stderr as ``python -m latent_fragments train ...``, without a Python and TensorFlow start per
+call; ``tests/test_cli.py`` runs the same errors in a real subprocess). Rows about processes (a second one
+waiting, one killed) and the papermill row start real subprocesses; decoding rows call
+:func:`latent_fragments.data.load_faces`. Only tiny configurations are trained: one module-scoped run,
+copied into each test that damages or extends it.
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import errno
 import hashlib
 import io
 import json
@@ -40,13 +44,20 @@ TINY_ARGS = ["--n-images", "64", "--z-dim", "8", "--epochs", "2", "--batch-size"
 # --------------------------------------------------------------------------------------------------
 # helpers
 # --------------------------------------------------------------------------------------------------
-def cli(art: Path, *args: str, **env_extra: str) -> subprocess.CompletedProcess:
-    """``python -m latent_fragments train *args`` from the repository root with ``LF_ARTIFACTS=art`` (full profile)."""
-    env = {**os.environ, "LF_ARTIFACTS": str(art), "TF_CPP_MIN_LOG_LEVEL": "2", **env_extra}
-    if "LF_PROFILE" not in env_extra:
-        env.pop("LF_PROFILE", None)
-    return subprocess.run([sys.executable, "-m", "latent_fragments", "train", *args], cwd=REPO_ROOT, env=env,
-                          capture_output=True, text=True, timeout=180)
+def cli(art: Path, *args: str, command: str = "train", **env_extra: str) -> subprocess.CompletedProcess:
+    """``python -m latent_fragments train *args`` (or ``command``) with ``LF_ARTIFACTS=art`` (full profile),
+    run in-process through :func:`main`: its exit code (argparse's ``SystemExit`` too), stdout and stderr."""
+    out, err = io.StringIO(), io.StringIO()
+    with pytest.MonkeyPatch.context() as mp, contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        mp.setenv("LF_ARTIFACTS", str(art))
+        mp.delenv("LF_PROFILE", raising=False)
+        for name, value in env_extra.items():
+            mp.setenv(name, value)
+        try:
+            code = main([command, *args])
+        except SystemExit as exc:
+            code = exc.code
+    return subprocess.CompletedProcess([command, *args], code, out.getvalue(), err.getvalue())
 
 
 def error_line(proc: subprocess.CompletedProcess, *expected: str) -> str:
@@ -367,6 +378,14 @@ def test_foreign_config_in_run_directory(trained):
     assert snapshot(art) == before
 
 
+def test_corrupt_history_shown_by_info(trained):
+    _, art, path = trained
+    (path / "history.json").write_text('[{"epoch": 1, "loss": 0.6')  # cut short
+    line = error_line(cli(art, *TINY_ARGS, command="info"), f"error: {path / 'history.json'} is corrupt or "
+                      "truncated (")
+    assert line.endswith("; delete it and rerun.")
+
+
 def test_changed_configuration_trains_a_new_run(trained, monkeypatch):
     cfg, art, first = trained
     before = snapshot(first)
@@ -613,6 +632,158 @@ def test_odd_sized_images_are_centre_cropped_and_resized(tmp_path):
     px = np.asarray(faces.images).astype(int)
     assert (px[0] == (9, 99, 199)).all()
     assert (px[1, 8:88, 8:88] == (255, 0, 0)).all() and (px[2, 8:88, 8:88] == (0, 255, 0)).all()
+
+
+# --------------------------------------------------------------------------------------------------
+# faults beyond the catalogue's inputs: degenerate sizes, optional components, a full disk, memory
+# --------------------------------------------------------------------------------------------------
+def test_too_few_images_for_a_split(tmp_path):
+    art = tmp_path / "art"
+    error_line(cli(art, "--n-images", "1", "--z-dim", "4", "--epochs", "1", "--filters", "4,4,4,4"),
+               "error: only 1 image in synthfaces; a run needs at least 2 (one to train on, one held out): "
+               "give n_images >= 2, or a folder with more images.")
+    one = png_folder(tmp_path / "one", 1)
+    error_line(cli(art, "--dataset", "folder", "--data-dir", str(one), "--z-dim", "4", "--epochs", "1"),
+               f"error: only 1 image in folder {one}; a run needs at least 2")
+    assert files_under(art / "runs") == [] and tmp_files(art) == []  # the caches stay, no run folder
+    assert not (art / "runs").exists() or list((art / "runs").iterdir()) == []
+
+
+def test_degenerate_but_valid_sizes_train(tmp_path):
+    """Two images, z_dim 1 and a batch larger than the training set: a run, not an error."""
+    art = tmp_path / "art"
+    proc = cli(art, "--n-images", "2", "--z-dim", "1", "--epochs", "1", "--batch-size", "64",
+               "--filters", "4,4,4,4")
+    assert proc.returncode == 0, proc.stderr
+    assert "training on 1 images, 1 held out, epochs 1..1, batch 64" in proc.stdout
+    cfg = RunConfig(n_images=2, z_dim=1, epochs=1, batch_size=64, filters=(4, 4, 4, 4))
+    run = runs.load_run(cfg, art)
+    assert run.z_train.shape == (1, 1) and run.z_test.shape == (1, 1) and np.isfinite(run.z_train).all()
+
+
+def test_sweep_too_small_for_what_it_measures(tmp_path):
+    art = tmp_path / "art"
+    tiny = ["--z-dim", "4", "--epochs", "1", "--filters", "4,4,4,4"]
+    error_line(cli(art, *tiny, "--n-images", "20", command="sweep"),
+               "error: n_images=20 holds out 2 images; FD and KID need at least 4: give more images or "
+               "--no-quality.")
+    error_line(cli(art, *tiny, "--n-images", "20", "--no-quality", "--verdict-draws", "3", command="sweep"),
+               "error: n_images=20 trains on 18 images; the verdict needs at least 21 z-points: more images, "
+               "or --verdict-draws 0.")
+    error_line(cli(art, *tiny, "--verdict-draws", "2", command="sweep"),
+               "error: --verdict-draws must be 0 (no verdict) or at least 3 (the calibrated test), got 2.")
+    error_line(cli(art, *tiny, "--seeds", "0,a", command="sweep"),
+               "error: --seeds must be comma-separated non-negative integers such as 0,1,2, got '0,a'.")
+    assert not art.exists()
+
+
+def test_a_path_that_cannot_be_read_or_written(trained, tmp_path):
+    cfg, art, path = trained
+    absent = tmp_path / "absent.toml"
+    error_line(cli(art, "--grid", str(absent), command="sweep"),
+               f"error: {absent}: No such file or directory; check that path (does it exist, is its folder "
+               "writable?), then rerun.")
+    blocker = tmp_path / "blocker"
+    blocker.write_text("a file, not a folder")
+    error_line(cli(art, *TINY_ARGS, "--no-train", "--output", str(blocker / "z.npy"), command="encode"),
+               f"error: {blocker}: File exists; check that path")
+    assert blocker.read_text() == "a file, not a folder" and tmp_files(tmp_path) == []
+
+
+def _without_package(monkeypatch, *names: str) -> None:
+    """Make ``importlib.util.find_spec`` say that the packages ``names`` are not installed."""
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name in names else real(name, *a))
+
+
+def test_tensorboard_not_installed_is_one_line_before_any_work(tmp_path, monkeypatch):
+    _without_package(monkeypatch, "tensorboard")
+    art = tmp_path / "art"
+    proc = cli(art, *TINY_ARGS, "--tensorboard")
+    assert error_line(proc) == ("error: --tensorboard needs the tensorboard package, which is not installed; "
+                                "pip install tensorboard, or train without --tensorboard (history.csv holds "
+                                "the same numbers).")
+    assert not art.exists()
+
+
+def test_keras_backend_not_installed_is_one_line_before_any_work(tmp_path, monkeypatch):
+    _without_package(monkeypatch, "jax", "torch")
+    art = tmp_path / "art"
+    error_line(cli(art, *TINY_ARGS, KERAS_BACKEND="jax"),
+               "error: KERAS_BACKEND=jax needs the jax package, which is not installed; pip install jax, or "
+               "unset KERAS_BACKEND to train with tensorflow.")
+    error_line(cli(art, *TINY_ARGS, KERAS_BACKEND="torch"),
+               'error: KERAS_BACKEND=torch needs the torch package, which is not installed; pip install -e '
+               '".[torch]", or unset KERAS_BACKEND')
+    error_line(cli(art, *TINY_ARGS, KERAS_BACKEND="theano"),
+               "error: KERAS_BACKEND='theano' is not a backend of this project; use tensorflow, jax, torch "
+               "(or unset it for tensorflow).")
+    assert not art.exists()
+
+
+class FullDisk(io.FileIO):
+    """A file on a disk that fills up: the first write lands, the next raises ENOSPC."""
+
+    def write(self, data) -> int:
+        if getattr(self, "_written", False):
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        self._written = True
+        return super().write(data)
+
+
+def test_disk_full_while_the_image_cache_is_written(tmp_path, monkeypatch):
+    import latent_fragments.data.cache as cache
+
+    monkeypatch.setattr(cache, "open", lambda path, mode="r", *a, **k: FullDisk(path, mode.replace("b", "")),
+                        raising=False)
+    monkeypatch.setattr(cache, "DECODE_CHUNK", 1)  # one chunk, one write per image
+    art = tmp_path / "art"
+    pics = png_folder(tmp_path / "pics", 3)
+    error_line(cli(art, "--dataset", "folder", "--data-dir", str(pics), command="prepare"),
+               f"error: no space left on the device ({art}); free space there or point --artifacts-dir (or "
+               "LF_ARTIFACTS) at a disk with room, then rerun the same command (the half-written file was "
+               "removed; finished epochs are kept).")
+    assert files_under(art) == []  # no cache, no half-written temporary file
+    monkeypatch.undo()
+    assert cli(art, "--dataset", "folder", "--data-dir", str(pics), command="prepare").returncode == 0
+
+
+def test_disk_full_while_a_run_is_written(trained, monkeypatch):
+    cfg, art, path = trained
+    for name in ("manifest.json", "z_train.npy", "z_test.npy"):  # as before the run's last files were written
+        (path / name).unlink()
+    shutil.copy(path / "autoencoder.keras", path / "checkpoint.keras")  # ... and the last epoch's checkpoint
+    history = read_json(path / "history.json")
+    (path / "checkpoint.json").write_text(json.dumps({"key": cfg.key(), "epochs_done": 2, "history": history}))
+    real_save = np.save
+
+    def save_on_a_full_disk(file, arr, *a, **k):
+        Path(file).write_bytes(b"\x93NUMPY half")
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(np, "save", save_on_a_full_disk)
+    error_line(cli(art, *TINY_ARGS), f"error: no space left on the device ({art});")
+    assert tmp_files(art) == [] and not (path / "manifest.json").exists() and not (path / "z_train.npy").exists()
+    assert (path / "checkpoint.keras").exists()
+    monkeypatch.setattr(np, "save", real_save)
+    rerun = cli(art, *TINY_ARGS)  # space freed: the same command finishes the run without training again
+    assert rerun.returncode == 0 and "resuming from the checkpoint after epoch 2/2" in rerun.stdout
+    assert "training on" not in rerun.stdout and runs.load_run(cfg, art).history == history
+
+
+def test_out_of_memory_is_one_line(trained, monkeypatch):
+    import tensorflow as tf
+
+    cfg, art, path = trained
+    (path / "manifest.json").unlink()  # so that the command trains
+    for exc in (MemoryError(), tf.errors.ResourceExhaustedError(None, None, "OOM when allocating tensor")):
+        monkeypatch.setattr(runs, "fit", lambda *a, exc=exc, **k: (_ for _ in ()).throw(exc))
+        error_line(cli(art, *TINY_ARGS),
+                   f"error: out of memory ({type(exc).__name__}); lower --batch-size (GPU memory) or "
+                   "--n-images, or free memory, then rerun the same command (finished epochs are kept).")
+    assert tmp_files(art) == [] and not (path / "manifest.json").exists()
 
 
 # --------------------------------------------------------------------------------------------------

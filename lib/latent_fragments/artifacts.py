@@ -58,7 +58,7 @@ _TEMP_NAME = re.compile(r"^\..*?(?:\.(?P<pid>\d+))?\.[a-z0-9_]{8}\.tmp[^/]*$")
 UNOWNED_TEMP_AGE = 24 * 3600
 
 
-def _alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -83,7 +83,7 @@ def clean_stale_temps(folder: str | os.PathLike) -> list[Path]:
         if match is None or not path.is_file():
             continue
         pid = match.group("pid")
-        stale = (not _alive(int(pid))) if pid else time.time() - path.stat().st_mtime > UNOWNED_TEMP_AGE
+        stale = (not process_alive(int(pid))) if pid else time.time() - path.stat().st_mtime > UNOWNED_TEMP_AGE
         if stale and pid != str(os.getpid()):
             with contextlib.suppress(FileNotFoundError):
                 path.unlink()

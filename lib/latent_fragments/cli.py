@@ -1,4 +1,4 @@
-"""Command line: ``python -m latent_fragments train|prepare|encode|info|sweep`` with the notebooks' parameters (chapter 1).
+"""Command line: ``python -m latent_fragments train|prepare|encode|info|sweep|runs`` (chapter 1).
 
 Examples::
 
@@ -8,17 +8,23 @@ Examples::
     python -m latent_fragments info --dataset orl --z-dim 64 --epochs 2
     python -m latent_fragments sweep --vary z_dim=32,256 --vary model=ae,vae --seeds 0,1,2 --epochs 4
     python -m latent_fragments sweep --grid book/05_grid.toml --name chapter5
+    python -m latent_fragments runs list        # also: runs export RUN, runs import FILE, runs clean
 
 The options are made from the fields of :class:`~latent_fragments.config.RunConfig` (one per field, its
 name with dashes, its type, default and help), so every parameter of a run can be given here; the
 execution profile is not an option but ``LF_PROFILE``. Errors in the input (unknown data set, missing
-folder, bad parameter, damaged run) end with one line that says what to do, and exit code 2.
+folder, bad parameter, damaged run) and faults (a full disk, memory exhausted, a file that cannot be
+read or written, a Keras backend whose package is not installed) end with one line that says what to do,
+and exit code 2.
 """
 from __future__ import annotations
 
 import argparse
 import dataclasses
+import errno
+import importlib.util
 import json
+import os
 import sys
 import time
 import typing
@@ -127,6 +133,7 @@ def cmd_encode(args: argparse.Namespace) -> int:
 
 
 def cmd_info(args: argparse.Namespace) -> int:
+    from .artifacts import read_json
     from .runs import run_dir
 
     cfg = config_from_args(args)
@@ -134,9 +141,9 @@ def cmd_info(args: argparse.Namespace) -> int:
     info = {"run": cfg.run_name(), "path": str(path), "complete": (path / "manifest.json").exists(),
             "config": cfg.as_dict()}
     if (path / "history.json").exists():
-        info["history"] = json.loads((path / "history.json").read_text())
+        info["history"] = read_json(path / "history.json")
     elif (path / "checkpoint.json").exists():
-        info["interrupted_after_epoch"] = json.loads((path / "checkpoint.json").read_text())["epochs_done"]
+        info["interrupted_after_epoch"] = read_json(path / "checkpoint.json")["epochs_done"]
     print(json.dumps(info, indent=2))
     return 0
 
@@ -149,13 +156,161 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     if args.grid:
         plan = plan_from_toml(args.grid, base)
     else:
-        seeds = [int(s) for s in args.seeds.split(",")]
+        seeds = _seeds(args.seeds)
         settings = Settings(quality=not args.no_quality, verdict_draws=args.verdict_draws, n_fake=args.n_fake)
         plan = plan_from_axes(base, args.vary or [], seeds, settings)
+    check_sweep_sizes(plan)
     table = run_sweep(plan, args.name, args.artifacts_dir)
     print(summarise(table).round(4).to_string())
     print(f"{len(table)} runs; table {table_path(args.name, args.artifacts_dir)}")
     return 0
+
+
+#: Held-out images a run of a sweep needs for FD and KID (precision and recall use k = 3 neighbours,
+#: ``stats.headline.generator_quality``), and training z-points for chapter 4's verdict (k = 20).
+MIN_HELD_OUT_FOR_QUALITY = 4
+MIN_TRAIN_FOR_VERDICT = 21
+
+
+def check_sweep_sizes(plan) -> None:
+    """Raise :class:`ConfigError` before any training if a run of ``plan`` is too small for what the sweep
+    measures, or the verdict has too few null draws (chapter 5). Runs of all images (``n_images`` unset)
+    are not checked: their count is known only once the data are read."""
+    from .training import split_indices
+
+    draws = plan.settings.verdict_draws
+    if 0 < draws < 3:
+        raise ConfigError(f"--verdict-draws must be 0 (no verdict) or at least 3 (the calibrated test), "
+                          f"got {draws}.")
+    for _, cfg in plan.runs:
+        if cfg.n_images is None or cfg.n_images < 2:
+            continue
+        train, test = split_indices(cfg.n_images, cfg.test_fraction, cfg.split_seed)
+        if plan.settings.quality and len(test) < MIN_HELD_OUT_FOR_QUALITY:
+            raise ConfigError(f"n_images={cfg.n_images} holds out {len(test)} images; FD and KID need at "
+                              f"least {MIN_HELD_OUT_FOR_QUALITY}: give more images or --no-quality.")
+        if draws and len(train) < MIN_TRAIN_FOR_VERDICT:
+            raise ConfigError(f"n_images={cfg.n_images} trains on {len(train)} images; the verdict needs at "
+                              f"least {MIN_TRAIN_FOR_VERDICT} z-points: more images, or --verdict-draws 0.")
+
+
+def _seeds(text: str) -> list[int]:
+    """The model seeds of ``--seeds 0,1,2``; anything else is a :class:`ConfigError` (chapter 5)."""
+    try:
+        seeds = [int(part) for part in text.split(",")]
+    except ValueError:
+        seeds = []
+    if not seeds or min(seeds) < 0:
+        raise ConfigError(f"--seeds must be comma-separated non-negative integers such as 0,1,2, "
+                          f"got {text!r}.")
+    return seeds
+
+
+def cmd_runs(args: argparse.Namespace) -> int:
+    """``runs list|export|import|clean``: the run folders of the artefact directory (chapter 1)."""
+    from . import archive
+
+    art = args.artifacts_dir
+    if args.action == "list":
+        entries = archive.list_runs(art)
+        print(archive.format_runs(entries) if entries else f"no runs under {archive.runs_root(art)}")
+    elif args.action == "export":
+        dest = archive.export_run(args.run, args.to, art)
+        print(f"exported {Path(args.run).name} to {dest} ({archive.human_size(dest.stat().st_size)})")
+    elif args.action == "import":
+        path, new = archive.import_run(args.file, art)
+        print(f"imported {path.name} into {path.parent}" if new
+              else f"{path.name} is already present in {path.parent}")
+    else:
+        return _clean(args.yes, art)
+    return 0
+
+
+def _clean(yes: bool, art: str | None) -> int:
+    """``runs clean``: say what would be deleted and why; delete only with ``--yes`` (chapter 1)."""
+    from . import archive
+
+    plan = archive.clean_plan(art)
+    if not plan:
+        print("nothing to clean: every run is complete and current (or being trained)")
+        return 0
+    total = sum(entry.bytes for entry, _ in plan)
+    for entry, reason in plan:
+        verb = "delete" if yes else "would delete"
+        print(f"{verb} runs/{entry.name} ({archive.human_size(entry.bytes)}): {reason}")
+    if not yes:
+        print(f"{_runs_count(len(plan))}, {archive.human_size(total)}; nothing deleted: rerun with --yes to "
+              f"delete them")
+        return 0
+    print(f"deleted {_runs_count(len(plan))}, freed {archive.human_size(archive.delete_runs(plan, art))}")
+    return 0
+
+
+def _runs_count(n: int) -> str:
+    return f"{n} run" if n == 1 else f"{n} runs"
+
+
+def _runs_args(parser: argparse.ArgumentParser) -> None:
+    """Options of ``runs``: one sub-command per action on the artefact directory's run folders (chapter 1)."""
+    where = argparse.ArgumentParser(add_help=False)
+    where.add_argument("--artifacts-dir", default=None,
+                       help=f"where runs live (default {default_artifacts_dir()})")
+    actions = parser.add_subparsers(dest="action", required=True)
+    actions.add_parser("list", parents=[where],
+                       help="one line per run folder: data set, z_dim, epochs, size, state, key")
+    p_export = actions.add_parser("export", parents=[where], help="write a complete run as one archive")
+    p_export.add_argument("run", help="the run folder's name (see runs list) or its path")
+    p_export.add_argument("--to", default=None, help="the archive to write, .tar.gz or .zip (default "
+                          "./RUN.tar.gz)")
+    p_import = actions.add_parser("import", parents=[where],
+                                  help="unpack a run archive into <artifacts>/runs, verified first")
+    p_import.add_argument("file", help="a .tar.gz or .zip written by runs export")
+    p_clean = actions.add_parser("clean", parents=[where], help="delete incomplete runs and runs no "
+                                 "configuration can reuse")
+    p_clean.add_argument("--yes", action="store_true", help="delete them (without it: say what would go)")
+
+
+#: Keras backends the model runs under, and the package each needs.
+BACKENDS = {"tensorflow": "tensorflow", "jax": "jax", "torch": "torch"}
+
+
+def check_backend() -> None:
+    """Raise :class:`ConfigError` unless ``KERAS_BACKEND`` is unset or names a backend whose package is
+    installed (the torch and jax backends are optional), before Keras is imported (chapter 1)."""
+    name = os.environ.get("KERAS_BACKEND", "").strip()
+    if not name:
+        return
+    if name not in BACKENDS:
+        raise ConfigError(f"KERAS_BACKEND={name!r} is not a backend of this project; use "
+                          f"{', '.join(BACKENDS)} (or unset it for tensorflow).")
+    if importlib.util.find_spec(BACKENDS[name]) is None:
+        how = 'pip install -e ".[torch]"' if name == "torch" else f"pip install {name}"
+        raise ConfigError(f"KERAS_BACKEND={name} needs the {name} package, which is not installed; {how}, "
+                          f"or unset KERAS_BACKEND to train with tensorflow.")
+
+
+def _out_of_memory(exc: BaseException) -> bool:
+    """Whether ``exc`` is memory exhaustion: Python's, TensorFlow's or PyTorch's (named, not imported)."""
+    return isinstance(exc, MemoryError) or type(exc).__name__ in ("ResourceExhaustedError",
+                                                                   "OutOfMemoryError")
+
+
+def fault_line(exc: BaseException, artifacts_dir: str | None) -> str | None:
+    """The one ``error:`` line of a fault that is not bad input (disk full, memory exhausted, a path that
+    cannot be read or written), or ``None`` for any other exception (chapter 1)."""
+    if _out_of_memory(exc):
+        return (f"error: out of memory ({type(exc).__name__}); lower --batch-size (GPU memory) or "
+                f"--n-images, or free memory, then rerun the same command (finished epochs are kept).")
+    if not isinstance(exc, OSError):
+        return None
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        where = exc.filename or artifacts_dir or default_artifacts_dir()
+        return (f"error: no space left on the device ({where}); free space there or point --artifacts-dir "
+                f"(or LF_ARTIFACTS) at a disk with room, then rerun the same command (the half-written file "
+                f"was removed; finished epochs are kept).")
+    where = f"{exc.filename}: " if exc.filename else ""
+    return (f"error: {where}{exc.strerror or exc}; check that path (does it exist, is its folder writable?), "
+            f"then rerun.")
 
 
 def _sweep_args(parser: argparse.ArgumentParser) -> None:
@@ -189,16 +344,24 @@ def main(argv: list[str] | None = None) -> int:
     p_info = sub.add_parser("info", help="show the run directory, its state and history")
     _run_args(p_info)
     _sweep_args(sub.add_parser("sweep", help="train or reuse a grid of runs and tabulate their headline figures"))
+    _runs_args(sub.add_parser("runs", help="list, export, import or clean the run folders"))
     args = parser.parse_args(argv)
 
     from .artifacts import ArtifactError
     from .data import DataError
 
     try:
+        check_backend()
         return {"train": cmd_train, "prepare": cmd_prepare, "encode": cmd_encode, "info": cmd_info,
-                "sweep": cmd_sweep}[args.command](args)
+                "sweep": cmd_sweep, "runs": cmd_runs}[args.command](args)
     except (ConfigError, DataError, ArtifactError) as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except Exception as exc:  # faults beyond bad input: one line where the kind is known, else the traceback
+        line = fault_line(exc, args.artifacts_dir)
+        if line is None:
+            raise
+        print(line, file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("interrupted: the last finished epoch is checkpointed; rerun the same command to resume.",

@@ -155,16 +155,23 @@ def verify_run(path: Path, cfg: RunConfig) -> None:
             f"{path} was trained for another configuration (its config.json differs in "
             f"{', '.join(differing) or 'its key'}); it is not reused. Delete it, or use the parameters it was made with."
         )
-    manifest = read_json(manifest_path)
+    mismatch = manifest_mismatch(path, read_json(manifest_path))
+    if mismatch is not None:
+        name, what = mismatch
+        raise ArtifactError(f"{path / name} {what}; delete {path} and rerun to retrain.")
+
+
+def manifest_mismatch(path: Path, manifest: dict) -> tuple[str, str] | None:
+    """The first file of :data:`RUN_FILES` in the run folder ``path`` that is missing or differs from
+    ``manifest``, as ``(name, what is wrong)``, or ``None`` when all match (chapter 1)."""
     for name in RUN_FILES:
         entry = manifest["files"].get(name)
         file = path / name
         if entry is None or not file.exists():
-            raise ArtifactError(f"{file} is missing; delete {path} and rerun to retrain.")
+            return name, "is missing"
         if file.stat().st_size != entry["bytes"] or file_sha256(file) != entry["sha256"]:
-            raise ArtifactError(
-                f"{file} does not match its manifest (truncated or changed); delete {path} and rerun to retrain."
-            )
+            return name, "does not match its manifest (truncated or changed)"
+    return None
 
 
 def load_run(cfg: RunConfig, artifacts_dir: str | os.PathLike | None = None, faces=None) -> Run:
@@ -199,6 +206,17 @@ def load_data(cfg: RunConfig, artifacts_dir: str | os.PathLike | None = None, pr
     return load_faces(cfg.data_spec(), root / "cache", progress=progress)
 
 
+def _split(cfg: RunConfig, faces) -> tuple[np.ndarray, np.ndarray, str]:
+    """The run's train/held-out split (:func:`split_for`); fewer than 2 images raise :class:`DataError`."""
+    from .data import DataError
+
+    if len(faces) < 2:
+        where = cfg.dataset if cfg.data_dir is None else f"{cfg.dataset} {cfg.data_dir}"
+        raise DataError(f"only {len(faces)} image in {where}; a run needs at least 2 (one to train on, one "
+                        f"held out): give n_images >= 2, or a folder with more images.")
+    return split_for(len(faces), faces.labels, cfg.test_fraction, cfg.split_seed)
+
+
 def train_run(cfg: RunConfig, artifacts_dir: str | os.PathLike | None = None,
               log: Callable[[str], None] | None = None, tensorboard: bool = False) -> Run:
     """Train the run of ``cfg`` (resuming an interrupted one), encode both splits, and store everything.
@@ -210,9 +228,9 @@ def train_run(cfg: RunConfig, artifacts_dir: str | os.PathLike | None = None,
     path = run_dir(cfg, artifacts_dir)
     _check_writable(path.parent.parent)  # the artefact root; the run's own folder comes after the data loaded
     faces = load_data(cfg, artifacts_dir)
+    train_idx, test_idx, method = _split(cfg, faces)  # before the run's folder: too few images leave none
     path.mkdir(parents=True, exist_ok=True)
     clean_stale_temps(path)
-    train_idx, test_idx, method = split_for(len(faces), faces.labels, cfg.test_fraction, cfg.split_seed)
     if method == "partition":
         log("held out: CelebA's official validation and test partitions (list_eval_partition.txt)")
     write_json(path / "config.json", {"key": cfg.key(), "config": cfg.as_dict()})
