@@ -44,8 +44,10 @@ import pandas as pd
 from latent_fragments import provenance
 from latent_fragments.config import RunConfig
 from latent_fragments.pages import Numbers
+from latent_fragments.pages import explorer
 from latent_fragments.pages import pca_fragment as numbers
 from latent_fragments.pages.component_distributions import cloud_numbers
+from latent_fragments.plots import explorer as explorer_plots
 from latent_fragments.plots import fragment as fragment_plots
 from latent_fragments.plots import images as plotting
 from latent_fragments.runs import get_run
@@ -337,3 +339,39 @@ numbers.association_numbers(association).glue()
 # The first principal axis goes most strongly with the label {glue:text}`pc1_label` (|r| or η =
 # {glue:text}`pc1_value`). Chapter 4 asks whether anything beyond this smooth ellipsoid, clusters or
 # filaments at small scales, carries further information.
+
+# %% [markdown]
+# ## Explore the fragment
+#
+# The two figures below are interactive, and work in this page as they do in a live notebook: everything
+# they show was computed when the chapter ran and is embedded in the page, with the plotting library's
+# own code (Bokeh), so they need neither a kernel nor a network. The first shows the training z-points in a
+# principal plane; choose another pair among the first six axes, or another ground-truth label for the
+# colour (the labels most strongly associated with the leading axes, as in the table above). Hovering over
+# one of the ringed points, a fixed random subsample, shows its training image beside its reconstruction.
+
+# %% tags=["remove-input"]
+explorer_plots.load_bokeh()
+
+# %% mystnb={"image": {"alt": "Interactive scatter plot of the training z-points in a principal plane, coloured by a ground-truth label"}}
+view = explorer.fragment_view(run, frag, z_train, association, n_hover=200, seed=seed)
+explorer_plots.fragment_explorer(view)
+
+# %% [markdown]
+# **Walk the axes.** One slider for each of the first five principal axes moves a point from −3σ to +3σ
+# along that axis alone, through the centre, and shows its decoded image; two more move it over the plane
+# of the first two axes. The last slider runs through samples of four of the generators above (the MND,
+# the mixture, uniform in the ellipsoid, the cube), side by side, ordered from the centre outwards by
+# their Mahalanobis distance: where the decoded images stop looking like faces. A printed page shows the
+# axis paths as a still image instead.
+
+# %% tags=["hide-input"] mystnb={"image": {"alt": "Sliders over decoded faces along the first five principal axes, on the plane of the first two, and through each generator's samples"}}
+shown = explorer.walk_generators(generators)
+samples = {g.label: (g.kind, points[g.label], image_sets[g.label]) for g in shown}
+walk = explorer.axis_walk(run, frag, samples)
+explorer_plots.axis_walk(walk)
+
+# %% tags=["remove-cell"]
+# Checked by nbval: the explorer's subsample is capped and every axis has its 13 frames.
+assert len(view.hover_rows) == min(200, len(z_train)) and view.scores.shape[1] == min(6, N)
+assert [frames.n for frames in walk.axes] == [13] * min(5, N)

@@ -4,18 +4,23 @@ Runs when a built book exists (``LF_BOOK_HTML``, default ``_build/html``); ``mak
 at the small profile first and points ``LF_BOOK_HTML`` at it. Read as HTML (no browser needed), each
 chapter page must state the run it shows, give every figure alt text that says what it shows, show no
 absolute path of the build machine, no code line wider than 88 characters and no ``glue(`` call. Opened
-in Chromium (skipped if it is missing), each page loads, every figure is present and decodes, no cell
-output shows a Python traceback or error, and the table of contents links every chapter. Screenshots
-of every page are kept in ``<html>/../screenshots/`` as test artefacts. The HTML checks themselves are
-tested on hand-made pages, which needs no build.
+in Chromium (skipped if it is missing, a failure when ``LF_REQUIRE_CHROMIUM=1``, as in CI), each page
+loads, every figure is present and decodes, no cell output shows a Python traceback or error, and the table
+of contents links every chapter; chapter 3's interactive explorer renders, answers a slider, a hover and a
+selection, raises no script error and loads nothing from the network (its ``#lf-selftest`` hook), and its
+page loads no http(s) script, style or image and stays within 5 MB of its own. Screenshots of every page
+are kept in ``<html>/../screenshots/`` as test artefacts. The HTML checks themselves are tested on
+hand-made pages, which needs no build.
 """
 from __future__ import annotations
 
 import html
+import json
 import os
 import re
 import shutil
 import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -32,14 +37,21 @@ PAGES = re.findall(r"(?:root|file): book/(\S+)", (REPO_ROOT / "_toc.yml").read_t
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
          "--disable-component-update", "--disable-sync", "--disable-quic", "--hide-scrollbars"]
 
+#: CI sets LF_REQUIRE_CHROMIUM=1 (.ci/run): a missing Chromium then fails the browser tests, not skips them.
+REQUIRE_CHROMIUM = os.environ.get("LF_REQUIRE_CHROMIUM") == "1"
+EXPLORER_PAGE = "03_pca_fragment"
+#: An http(s) (or protocol-relative) address in the src or href of a script, link or img tag.
+NETWORK_REFERENCE = re.compile(r"<(?:script|link|img)\b[^>]*\b(?:src|href)\s*=\s*[\"']?(?:https?:)?//[^\s\"'>]*",
+                               re.I)
+
 needs_book = pytest.mark.skipif(not (HTML / "index.html").exists(), reason=f"no built book at {HTML} (make book)")
-needs_browser = [
-    pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (apt-get install chromium)"),
-    needs_book,
-]
+needs_chromium = pytest.mark.skipif(CHROMIUM is None and not REQUIRE_CHROMIUM,
+                                    reason="Chromium is not installed (apt-get install chromium)")
 
 
 def chromium(*args: str) -> str:
+    if CHROMIUM is None:
+        pytest.fail("LF_REQUIRE_CHROMIUM=1 but Chromium is not installed: apt-get install chromium")
     with tempfile.TemporaryDirectory() as profile:
         proc = subprocess.run([CHROMIUM, *FLAGS, f"--user-data-dir={profile}", *args],
                               capture_output=True, text=True, timeout=120)
@@ -51,7 +63,7 @@ def page_path(name: str) -> Path:
     return HTML / "book" / f"{name}.html"
 
 
-@pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (apt-get install chromium)")
+@needs_chromium
 @needs_book
 @pytest.mark.parametrize("name", PAGES)
 def test_page_loads_with_decodable_figures_and_no_errors(name):
@@ -60,10 +72,11 @@ def test_page_loads_with_decodable_figures_and_no_errors(name):
     dom = chromium("--dump-dom", "--virtual-time-budget=5000", path.as_uri())
     assert "<main" in dom and "</html>" in dom
     main = dom[dom.index("<main"):]
-    text = html.unescape(re.sub(r"<[^>]+>", " ", main))
+    text = page_text(dom)  # what a reader sees: not the inline scripts (BokehJS names its own errors)
     for marker in ("Traceback (most recent call last)", "Error:", "NameError", "cell execution failed"):
         assert marker not in text, f"{name}: page shows '{marker}'"
-    images = re.findall(r'<img[^>]+src="([^"]+)"', main)
+    shown = re.sub(r"<(script|style)\b.*?</\1>", " ", main, flags=re.S)  # not the <img> templates in BokehJS
+    images = re.findall(r'<img[^>]+src="([^"]+)"', shown)
     if name in CHAPTERS:  # figures, not just the theme's SVG button icons
         assert [src for src in images if not src.endswith(".svg")], f"{name}: a chapter page without figures"
     for src in images:
@@ -83,7 +96,7 @@ def test_page_loads_with_decodable_figures_and_no_errors(name):
     assert (shots / f"{name}.png").stat().st_size > 10_000
 
 
-@pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (apt-get install chromium)")
+@needs_chromium
 @needs_book
 def test_table_of_contents_links_every_chapter():
     dom = chromium("--dump-dom", (HTML / "book" / "intro.html").as_uri())
@@ -92,7 +105,7 @@ def test_table_of_contents_links_every_chapter():
         assert any(link.endswith(f"{chapter}.html") for link in links), f"no link to {chapter} in the TOC"
 
 
-@pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (apt-get install chromium)")
+@needs_chromium
 @needs_book
 @pytest.mark.parametrize("name", CHAPTERS)
 def test_chapter_has_download_and_launch_buttons(name):
@@ -113,7 +126,7 @@ def test_chapter_has_download_and_launch_buttons(name):
     assert repo in links, f"{name}: no repository button"
 
 
-@pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (apt-get install chromium)")
+@needs_chromium
 @needs_book
 @pytest.mark.parametrize("name", PAGES)
 def test_formulas_are_typeset_offline(name):
@@ -262,3 +275,87 @@ def test_chapter_code_is_readable(name):
     assert not wide, f"{name}: {len(wide)} code lines over {MAX_CODE_WIDTH} characters: {wide[:3]}"
     glue_lines = shown_glue_calls(page)
     assert not glue_lines, f"{name}: code cells show glue( calls: {glue_lines[:3]}"
+
+
+# ---------------------------------------------------------------------------------------------------
+# Chapter 3's interactive explorer (issue 15): offline, and it answers
+# ---------------------------------------------------------------------------------------------------
+
+def network_references(page: str) -> list[str]:
+    """The http(s) addresses a page's script, link and img tags would load (a page that works offline has
+    none; links a reader may follow, ``<a href>``, are not loads)."""
+    return [m.group(0)[:200] for m in NETWORK_REFERENCE.finditer(page)]
+
+
+def selftest_result(dom: str) -> dict:
+    """What the page's ``#lf-selftest`` hook wrote into ``<pre id="lf-selftest">``."""
+    found = re.search(r'<pre id="lf-selftest">(.*?)</pre>', dom, flags=re.S)
+    assert found, "the explorer's self-test wrote nothing (BokehJS did not load, or the hook is missing)"
+    return json.loads(html.unescape(found.group(1)))
+
+
+def test_network_check_finds_loads_but_not_links():
+    page = ('<a href="https://mybinder.org/v2/gh/x">Binder</a><script src="../_static/x.js"></script>'
+            '<img src="data:image/png;base64,AAAA" alt="a local figure"/>')
+    assert network_references(page) == []
+    for tag in ('<script src="https://cdn.bokeh.org/bokeh/release/bokeh-3.9.2.min.js">',
+                "<link rel='stylesheet' href='//fonts.example.org/a.css'>", '<img alt="x" src=http://a/b.png>'):
+        assert network_references(page + tag), tag
+
+
+def test_selftest_result_is_read_from_the_dom():
+    dom = '<body><pre id="lf-selftest">{&quot;slider_changed&quot;: true, &quot;errors&quot;: []}</pre></body>'
+    assert selftest_result(dom) == {"slider_changed": True, "errors": []}
+    with pytest.raises(AssertionError, match="self-test wrote nothing"):
+        selftest_result("<body></body>")
+
+
+def page_weight(html_dir: Path, page: str, max_mb: float) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, str(REPO_ROOT / "benchmarks" / "bench_page_weight.py"), "--html",
+                           str(html_dir), "--page", page, "--max-mb", str(max_mb)],
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_page_weight_counts_the_page_and_its_figures_but_not_the_theme(tmp_path):
+    for folder, size in (("_images", 300_000), ("_static", 2_000_000)):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "a.png").write_bytes(b"x" * size)
+    page = ('<html><script src="../_static/a.png"></script><img alt="a figure of faces" src="../_images/a.png"/>'
+            '<a href="other.html">next</a><script>' + "y" * 700_000 + "</script></html>")
+    (tmp_path / "book").mkdir()
+    (tmp_path / "book" / "ch.html").write_text(page)
+    proc = page_weight(tmp_path, "book/ch.html", 1.5)
+    assert proc.returncode == 0, proc.stderr
+    assert "book/ch.html: 1.00 MB of its own" in proc.stdout and "inline scripts 0.70 MB" in proc.stdout
+    assert "1 figure files: 0.30 MB" in proc.stdout and "(_static/): 2.00 MB" in proc.stdout
+    proc = page_weight(tmp_path, "book/ch.html", 0.9)
+    assert proc.returncode == 1 and "heavier than 0.9 MB" in proc.stderr
+
+
+@needs_book
+def test_explorer_page_loads_nothing_from_the_network_and_is_light():
+    page = page_path(EXPLORER_PAGE).read_text()
+    assert page.count('class="lf-explorer"') == 2, "the explorer's two interactive figures are missing"
+    assert "BEGIN bokeh.min.js" in page, "BokehJS is not inline"
+    assert network_references(page) == []
+    proc = page_weight(HTML, f"book/{EXPLORER_PAGE}.html", 5)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+@needs_chromium
+@needs_book
+def test_explorer_renders_answers_and_stays_offline():
+    """The self-test hook (page address ending in #lf-selftest) moves the first axis's slider and the
+    generators' slider, sends a mouse pointer onto a point, selects another, switches the plane and the
+    colouring."""
+    address = page_path(EXPLORER_PAGE).as_uri() + "#lf-selftest"
+    dom = chromium("--dump-dom", "--virtual-time-budget=15000", address)
+    result = selftest_result(dom)
+    assert "error" not in result, result
+    assert result["explorers"] == 2 and result["plots"] >= 9, result
+    assert result["canvases"] == result["plots"] and result["finished"], f"plots not drawn: {result}"
+    for change in ("slider_changed", "slider_frame", "generator_changed", "hover_changed", "point_changed",
+                   "plane_changed", "colour_changed"):
+        assert result[change] is True, f"{change}: {result}"
+    assert result["errors"] == [], f"script errors: {result['errors']}"
+    assert result["network"] == [], f"requested from the network: {result['network']}"
