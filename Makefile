@@ -38,8 +38,9 @@ book: venv
 
 test: test-unit test-book
 
+# on every core (pytest-xdist), one test file per worker so that a file's shared fixtures are built once
 test-unit: venv
-	MPLBACKEND=Agg $(BIN)/python -m pytest tests -q
+	MPLBACKEND=Agg $(BIN)/python -m pytest tests -q -n auto --dist loadfile
 
 test-notebooks: venv
 	LF_PROFILE=small MPLBACKEND=Agg $(BIN)/python -m pytest --nbval-lax -q -p no:cacheprovider book/*.ipynb
