@@ -354,7 +354,8 @@ numbers.association_numbers(association).glue()
 explorer_plots.load_bokeh()
 
 # %% mystnb={"image": {"alt": "Interactive scatter plot of the training z-points in a principal plane, coloured by a ground-truth label"}}
-view = explorer.fragment_view(run, frag, z_train, association, n_hover=200, seed=seed)
+view = explorer.fragment_view(run, frag, z_train, association,
+                              n_hover=200, seed=seed)
 explorer_plots.fragment_explorer(view)
 
 # %% [markdown]

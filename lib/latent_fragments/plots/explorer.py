@@ -36,7 +36,9 @@ __all__ = ["AxisWalk", "Frames", "FragmentView", "Interactive", "axis_walk", "fr
 #: The BokehJS parts the figures use (no WebGL, tables or MathJax: they would add megabytes to the page).
 BOKEH_COMPONENTS = ["bokeh", "bokeh-widgets"]
 _NONE = "none"
-_FRAME_PX = 120
+_FRAME_PX = 108
+#: Titles that fit above one frame (the full labels are in the line of distances below the frames).
+_SHORT = {"mnd": "MND", "gmm": "mixture", "ellipsoid": "ellipsoid", "cube": "cube"}
 
 _STYLE = """<style>
 .lf-print { display: none; }
@@ -273,6 +275,7 @@ def _image_plot(source: ColumnDataSource, width: int, height: int, title: str = 
                  title=title or None, min_border=2, tools="")
     fig.axis.visible = False
     fig.grid.visible = False
+    fig.title.text_font_size = "8pt"
     fig.image_url(url="url", x="x", y="y", w="w", h="h", anchor="bottom_left", source=source)
     return fig
 
@@ -294,7 +297,7 @@ def fragment_layout(view: FragmentView):
     points = ColumnDataSource({**_point_data(view, view.hover_rows), "url": view.thumbnails,
                                "row": view.hover_rows}, name="lf-explorer-hover")
     mapper = LinearColorMapper(palette=list(Viridis256), low=0, high=255)
-    fig = figure(width=560, height=480, title=view.title, tools="pan,wheel_zoom,box_zoom,reset",
+    fig = figure(width=440, height=420, title=view.title, tools="pan,wheel_zoom,box_zoom,reset",
                  name="lf-explorer-figure", x_axis_label=_axis_label(view, 0),
                  y_axis_label=_axis_label(view, 1), toolbar_location="above")
     fill = _fill(view, mapper)
@@ -307,13 +310,13 @@ def fragment_layout(view: FragmentView):
     fig.add_tools(hover, TapTool(renderers=[hovered]))
     panel_source = ColumnDataSource({"url": [view.thumbnails[0]], "x": [0], "y": [0], "w": [2], "h": [1]},
                                     name="lf-explorer-panel")
-    panel = _image_plot(panel_source, 2 * 150, 150 + 30, "image and reconstruction", x_end=2.0)
+    panel = _image_plot(panel_source, 2 * 105, 105 + 30, "image and reconstruction", x_end=2.0)
     options = _plane_options(view.scores.shape[1])
     plane = Select(title="principal plane", value=options[0], options=options, name="lf-explorer-plane",
-                   width=200)
+                   width=190)
     factor = Select(title="colour by", value=view.default or _NONE, options=[*view.factors, _NONE],
-                    name="lf-explorer-factor", width=200)
-    caption = Div(text=view.captions.get(view.default, ""), width=300)
+                    name="lf-explorer-factor", width=190)
+    caption = Div(text=view.captions.get(view.default, ""), width=210)
     recolour = CustomJS(args=dict(plane=plane, factor=factor, renderers=[dots, hovered], xaxis=fig.xaxis[0],
                                   yaxis=fig.yaxis[0], mapper=mapper, colour=COLORS["data"],
                                   captions=view.captions, caption=caption,
@@ -374,7 +377,7 @@ def _grid_block(walk: AxisWalk):
     middle = len(steps) // 2
     shown = _sheet_source(walk.grid, "grid", middle * len(steps) + middle)
     sliders = [Slider(start=float(steps[0]), end=float(steps[-1]), step=step, value=float(steps[middle]),
-                      title=f"PC{axis + 1} (σ)", width=200, name=f"lf-walk-slider-grid-PC{axis + 1}")
+                      title=f"PC{axis + 1} (σ)", width=180, name=f"lf-walk-slider-grid-PC{axis + 1}")
                for axis in range(2)]
     code = _FRAME_JS + ("const i = Math.round((a.value - start) / step);"
                         "const j = Math.round((b.value - start) / step);"
@@ -383,7 +386,7 @@ def _grid_block(walk: AxisWalk):
                                 step=step), code=code)
     for slider in sliders:
         slider.js_on_change("value", update)
-    return column(_image_plot(shown, 200, 200, "PC1 and PC2 together"), *sliders)
+    return column(_image_plot(shown, 180, 180, "PC1 and PC2 together"), *sliders)
 
 
 def _generator_block(walk: AxisWalk):
@@ -391,7 +394,8 @@ def _generator_block(walk: AxisWalk):
     gens = walk.generators
     n = min(g.n for g in gens)
     shown = [_sheet_source(g, f"generator-{i}", 0) for i, g in enumerate(gens)]
-    plots = [_image_plot(source, _FRAME_PX, _FRAME_PX + 24, g.label) for g, source in zip(gens, shown)]
+    plots = [_image_plot(source, _FRAME_PX, _FRAME_PX + 24, _SHORT.get(g.kind, g.label))
+             for g, source in zip(gens, shown)]
     for fig, g in zip(plots, gens):
         fig.title.text_color = color(g.kind)
     distances = Div(text=", ".join(f"{g.label}: {g.values[0]:.1f} σ" for g in gens),
