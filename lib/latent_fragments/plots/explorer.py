@@ -300,6 +300,7 @@ def fragment_layout(view: FragmentView):
     fig = figure(width=440, height=420, title=view.title, tools="pan,wheel_zoom,box_zoom,reset",
                  name="lf-explorer-figure", x_axis_label=_axis_label(view, 0),
                  y_axis_label=_axis_label(view, 1), toolbar_location="above")
+    fig.title.text_font_size = "9pt"
     fill = _fill(view, mapper)
     dots = fig.scatter("pc1", "pc2", source=everyone, size=3, fill_color=fill, line_color=None, alpha=0.6,
                        name="lf-explorer-dots")
