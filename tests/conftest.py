@@ -29,3 +29,34 @@ def tiny_cfg():
 
 def replace(cfg, **kw):
     return dataclasses.replace(cfg, **kw)
+
+
+
+@pytest.fixture(scope="module")
+def trained_art(request, tmp_path_factory):
+    """(cfg, artefact dir): the requesting module's ``TINY`` configuration trained once for the module, at
+    the full profile; tests work on copies (:func:`trained`)."""
+    from latent_fragments import runs
+    from latent_fragments.config import RunConfig
+
+    cfg = RunConfig(**request.module.TINY)
+    art = tmp_path_factory.mktemp("trained") / "art"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.delenv("LF_PROFILE", raising=False)  # subprocesses of the tests run at the full profile, too
+        runs.get_run(cfg, art, log=lambda s: None)
+    return cfg, art
+
+
+@pytest.fixture
+def trained(trained_art, tmp_path):
+    """(cfg, artefact dir, run dir) of a test's own copy of the module's trained run."""
+    import shutil
+
+    from latent_fragments import runs
+
+    cfg, src = trained_art
+    art = tmp_path / "art"
+    shutil.copytree(src, art)
+    path = runs.run_dir(cfg, art)
+    assert (path / "manifest.json").exists()
+    return cfg, art, path

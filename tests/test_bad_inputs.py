@@ -37,6 +37,7 @@ from latent_fragments.data import DataSpec, load_faces
 PAGE = REPO_ROOT / "book" / "bad_inputs.md"
 
 #: The tiny run: these CLI arguments give exactly the RunConfig below (defaults for everything else).
+# the configuration of the shared trained run (conftest: `trained_art`, copies: `trained`)
 TINY = dict(n_images=64, z_dim=8, epochs=2, batch_size=16, filters=(4, 8, 8, 8))
 TINY_ARGS = ["--n-images", "64", "--z-dim", "8", "--epochs", "2", "--batch-size", "16", "--filters", "4,8,8,8"]
 
@@ -123,30 +124,6 @@ def load_folder(root: Path, cache: Path):
         warnings.simplefilter("always")
         faces = load_faces(DataSpec("folder", str(root)), cache, workers=1, progress=False)
     return faces, [str(w.message) for w in record]
-
-
-# --------------------------------------------------------------------------------------------------
-# a trained tiny run, shared; tests that damage or extend it work on a copy
-# --------------------------------------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def trained_art(tmp_path_factory):
-    art = tmp_path_factory.mktemp("trained") / "art"
-    with pytest.MonkeyPatch.context() as mp:
-        mp.delenv("LF_PROFILE", raising=False)  # the subprocesses run at the full profile, too
-        cfg = RunConfig(**TINY)
-        runs.get_run(cfg, art, log=lambda s: None)
-    return cfg, art
-
-
-@pytest.fixture
-def trained(trained_art, tmp_path):
-    """(cfg, artefact dir, run dir) of a private copy of the tiny trained run."""
-    cfg, src = trained_art
-    art = tmp_path / "art"
-    shutil.copytree(src, art)
-    path = runs.run_dir(cfg, art)
-    assert (path / "manifest.json").exists()
-    return cfg, art, path
 
 
 # --------------------------------------------------------------------------------------------------

@@ -11,7 +11,6 @@ import shutil
 import subprocess
 import sys
 import tarfile
-import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -24,25 +23,8 @@ from latent_fragments.cli import main
 from latent_fragments.config import RunConfig
 from latent_fragments.locks import run_lock
 
+# the configuration of the shared trained run (conftest: `trained_art`, copies: `trained`)
 TINY = dict(n_images=24, z_dim=4, epochs=1, batch_size=8, filters=(4, 4, 4, 4))
-
-
-@pytest.fixture(scope="module")
-def trained_art(tmp_path_factory):
-    """One tiny run, trained once for the module; tests work on copies of its artefact folder."""
-    cfg = RunConfig(**TINY)
-    art = tmp_path_factory.mktemp("trained") / "art"
-    runs.get_run(cfg, art, log=lambda s: None)
-    return cfg, art
-
-
-@pytest.fixture
-def trained(trained_art, tmp_path):
-    """(cfg, artefact dir, run dir) of a private copy."""
-    cfg, src = trained_art
-    art = tmp_path / "art"
-    shutil.copytree(src, art)
-    return cfg, art, runs.run_dir(cfg, art)
 
 
 def runs_cli(capsys, art: Path, *args: str) -> tuple[int, str, str]:
