@@ -14,13 +14,8 @@ from latent_fragments.artifacts import ArtifactError, atomic_path
 from latent_fragments.runs import get_run, load_run, run_dir
 
 
-@pytest.fixture(scope="module")
-def trained_art(tmp_path_factory):
-    """One tiny run per module (the conftest's tiny_cfg), trained once; tests work on copies of it."""
-    cfg = runs.RunConfig(n_images=64, z_dim=8, epochs=2, batch_size=16, filters=(4, 8, 8, 8))
-    art = tmp_path_factory.mktemp("trained") / "art"
-    get_run(cfg, art, log=lambda s: None)
-    return cfg, art
+#: The module's run (the conftest's tiny_cfg), trained once by the conftest's ``trained_art``.
+TINY = dict(n_images=64, z_dim=8, epochs=2, batch_size=16, filters=(4, 8, 8, 8))
 
 
 @pytest.fixture
