@@ -13,6 +13,18 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
+__all__ = ["Numbers", "pct", "pct_points"]
+
+
+def pct(share: float, digits: int = 1) -> str:
+    """A share as a percentage with a thin space before the sign: ``pct(0.1234)`` -> "12.3 %". Chapter 1."""
+    return f"{100.0 * float(share):.{int(digits)}f} %"
+
+
+def pct_points(difference: float, digits: int = 1) -> str:
+    """A difference of two shares in percentage points, signed: ``pct_points(0.062)`` -> "+6.2 points". Chapter 1."""
+    return f"{100.0 * float(difference):+.{int(digits)}f} points"
+
 
 @dataclass(frozen=True)
 class Numbers(Mapping[str, str]):
