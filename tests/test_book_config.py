@@ -27,7 +27,10 @@ def test_config_copy_adds_the_repository_and_keeps_everything_else(tmp_path):
     assert config["sphinx"]["local_extensions"] == {
         name: str(REPO_ROOT / folder) for name, folder in base["sphinx"]["local_extensions"].items()}
     assert config["sphinx"]["config"] == base["sphinx"]["config"]
-    assert "url" not in book_config.build_config(tmp_path).get("repository", {})
+    plain = book_config.build_config(tmp_path)
+    assert "url" not in plain.get("repository", {})
+    # without a repository no launch service: jupyter-book would point them at its own repository
+    assert plain["launch_buttons"]["binderhub_url"] == plain["launch_buttons"]["colab_url"] == ""
 
 
 def test_execution_cache_follows_the_package_code_and_the_profile(tmp_path, monkeypatch):
@@ -99,3 +102,14 @@ def test_a_failing_cell_fails_the_book_build(tmp_path):
     assert "Executing notebook failed" in failing.stdout + failing.stderr
     passing = _tiny_book(tmp_path / "passing", "1 == 1")  # the control: the same book builds when it holds
     assert passing.returncode == 0, (passing.stdout + passing.stderr)[-3000:]
+
+
+def test_local_scripts_extension_emits_each_script_once():
+    """jupyter-book 1.x adds Thebe's configuration script twice; tools/local_scripts.py keeps the first."""
+    from local_scripts import unique_scripts  # tools/ is on sys.path (above)
+    from sphinx.builders.html._assets import _JavaScript
+
+    config = _JavaScript(None, body='const THEBE_JS_URL = "x"')
+    scripts = [_JavaScript("a.js"), config, _JavaScript("b.js", defer="defer"), config, _JavaScript("a.js")]
+    assert unique_scripts(scripts) == [_JavaScript("a.js"), config, _JavaScript("b.js", defer="defer")]
+    assert "local_scripts: tools/" in (REPO_ROOT / "_config.yml").read_text()

@@ -66,6 +66,20 @@ def test_notebook_mode_updates_one_display_in_place(monkeypatch):
     assert shown[-1].startswith("encoding: 3/3 images (")
 
 
+def test_transient_notebook_display_leaves_no_output_area(monkeypatch):
+    """A transient display (an epoch's steps) opens no display at all in a notebook: a display cleared to
+    nothing would remain on the rendered page as an empty output box."""
+    shown: list[str] = []
+    display_module = pytest.importorskip("IPython.display")
+    monkeypatch.setattr(display_module, "display", lambda obj, display_id: shown.append(obj.data))
+    with Progress(3, "epoch 1/2", "steps", mode="notebook", leave=False) as bar:
+        bar.update(3)
+    assert shown == [] and bar.mode == "off"
+    with Progress(3, "encoding", "images", mode="notebook") as bar:  # a lasting one still shows
+        bar.update(3)
+    assert len(shown) == 1
+
+
 def test_encoding_shows_progress_only_when_asked(capsys):
     """``predict_batched(..., desc=...)`` shows the images encoded; no desc, no line."""
     import numpy as np

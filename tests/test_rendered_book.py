@@ -49,14 +49,56 @@ needs_chromium = pytest.mark.skipif(CHROMIUM is None and not REQUIRE_CHROMIUM,
                                     reason="Chromium is not installed (apt-get install chromium)")
 
 
-def chromium(*args: str) -> str:
+def chromium(*args: str, console: list[str] | None = None) -> str:
+    """Run headless Chromium; its stdout. Given a list as ``console``, the page's console errors are
+    appended to it (:func:`console_errors` of Chromium's log)."""
     if CHROMIUM is None:
         pytest.fail("LF_REQUIRE_CHROMIUM=1 but Chromium is not installed: apt-get install chromium")
+    logging = ["--enable-logging=stderr", "--v=0"] if console is not None else []
     with tempfile.TemporaryDirectory() as profile:
-        proc = subprocess.run([CHROMIUM, *FLAGS, f"--user-data-dir={profile}", *args],
+        proc = subprocess.run([CHROMIUM, *FLAGS, *logging, f"--user-data-dir={profile}", *args],
                               capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr[-2000:]
+    if console is not None:
+        console.extend(console_errors(proc.stderr))
     return proc.stdout
+
+
+#: A console message in Chromium's log (``--enable-logging=stderr``): its level and text.
+CONSOLE_LINE = re.compile(r":(INFO|WARNING|ERROR):CONSOLE[^\]]*\] \"(.*)\", source: (\S*)")
+
+
+def console_errors(log: str) -> list[str]:
+    """The script errors a page logged: uncaught exceptions and console errors, with their source."""
+    found = []
+    for level, message, source in CONSOLE_LINE.findall(log):
+        if level == "ERROR" or message.startswith("Uncaught"):
+            found.append(f"{message} ({source.rsplit('/', 1)[-1]})")
+    return found
+
+
+#: Output areas of cell outputs: MyST-NB wraps each output in ``<div class="output ...">``.
+OUTPUT_AREA = re.compile(r'<div class="(?:output|cell_output)\b[^"]*">')
+#: Content that is visible without text: figures, tables, embedded documents, scripted widgets.
+VISIBLE_TAGS = re.compile(r"<(?:img|svg|table|iframe|canvas|script|video|math)\b", re.I)
+
+
+def empty_output_areas(page: str) -> int:
+    """How many cell outputs on a page show nothing: no text, no figure, no table, no widget."""
+    main = main_html(page)
+    empty = 0
+    for start in (m.start() for m in OUTPUT_AREA.finditer(main)):
+        depth, pos, end = 0, start, len(main)
+        for tag in re.finditer(r"<(/?)div\b[^>]*>", main[start:]):
+            depth += -1 if tag.group(1) else 1
+            if depth == 0:
+                end = start + tag.end()
+                break
+        area = main[start:end]
+        text = html.unescape(re.sub(r"<[^>]+>", "", re.sub(r"<(script|style)\b.*?</\1>", "", area, flags=re.S)))
+        if not text.strip() and not VISIBLE_TAGS.search(area):
+            empty += 1
+    return empty
 
 
 def page_path(name: str) -> Path:
@@ -98,6 +140,46 @@ def test_page_loads_with_decodable_figures_and_no_errors(name):
 
 @needs_chromium
 @needs_book
+@pytest.mark.parametrize("name", PAGES)
+def test_page_logs_no_script_error(name):
+    """No page logs an error in the browser's console (jupyter-book 1.x's doubled Thebe configuration
+    did, on every page: tools/local_scripts.py)."""
+    errors: list[str] = []
+    chromium("--dump-dom", "--virtual-time-budget=5000", page_path(name).as_uri(), console=errors)
+    assert not errors, f"{name}: script errors in the console: {errors[:3]}"
+
+
+@needs_chromium
+def test_console_check_finds_a_script_error(tmp_path):
+    page = tmp_path / "page.html"
+    page.write_text("<html><body><script>const A = 1;</script><script>const A = 2;</script></body></html>")
+    errors: list[str] = []
+    chromium("--dump-dom", page.as_uri(), console=errors)
+    assert len(errors) == 1 and "already been declared" in errors[0]
+    page.write_text("<html><body><script>const A = 1; console.log('fine');</script></body></html>")
+    errors.clear()
+    chromium("--dump-dom", page.as_uri(), console=errors)
+    assert errors == []
+
+
+@needs_book
+@pytest.mark.parametrize("name", PAGES)
+def test_page_has_no_empty_output_area(name):
+    """Every output box on a page shows something (a cleared progress display once left empty boxes)."""
+    assert empty_output_areas(page_path(name).read_text()) == 0, f"{name}: empty output boxes"
+
+
+def test_empty_output_check_counts_only_empty_boxes():
+    empty = '<div class="output text_plain highlight-myst-ansi notranslate"><div class="highlight"><pre>' \
+            '<span></span></pre></div></div>'
+    shown = '<div class="output stream highlight-myst-ansi notranslate"><div class="highlight"><pre>' \
+            'epoch 1/2: loss 0.61</pre></div></div>'
+    assert empty_output_areas(sample_page(output=empty + empty + shown)) == 2
+    assert empty_output_areas(sample_page(output=shown)) == 0  # the sample's figure is not an output box
+
+
+@needs_chromium
+@needs_book
 def test_table_of_contents_links_every_chapter():
     dom = chromium("--dump-dom", (HTML / "book" / "intro.html").as_uri())
     links = set(re.findall(r'href="([^"#]+)', dom))
@@ -116,8 +198,11 @@ def test_chapter_has_download_and_launch_buttons(name):
     assert ipynb, f"{name}: no download link to {name}.ipynb"
     assert (page_path(name).parent / ipynb[0]).resolve().exists(), f"{name}: {ipynb[0]} is not in the build"
     repo = os.environ.get("LF_BOOK_REPO_URL")
-    if not repo:
-        pytest.skip("built without a repository URL (make book REPO_URL=...): no launch buttons expected")
+    if not repo:  # built without a repository URL: no launch button may open someone else's project
+        launch = [link for link in links if "mybinder.org" in link or "colab.research" in link
+                  or "executablebooks/jupyter-book" in link]
+        assert not launch, f"{name}: launch buttons without a repository URL: {launch[:2]}"
+        return
     owner_repo = repo.removeprefix("https://github.com/")
     binder = f"https://mybinder.org/v2/gh/{owner_repo}/main?urlpath=lab/tree/book/{name}.ipynb"
     colab = f"https://colab.research.google.com/github/{owner_repo}/blob/main/book/{name}.ipynb"

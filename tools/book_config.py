@@ -50,13 +50,28 @@ def _absolute_paths(config: dict) -> None:
         extensions[name] = str(ROOT / folder)
 
 
+#: The launch services, switched on only with a repository URL: without one, jupyter-book's launch
+#: buttons would open its own default repository (executablebooks/jupyter-book), someone else's project.
+LAUNCH_SERVICES = {"binderhub_url": "https://mybinder.org", "colab_url": "https://colab.research.google.com"}
+
+
 def config_with_repository(url: str, config: dict) -> dict:
-    """``config`` with ``repository.url`` set to ``url`` (a GitHub or GitLab project) and its button."""
+    """``config`` with ``repository.url`` set to ``url`` (a GitHub or GitLab project), its button and the
+    Binder and Colab launch buttons (:data:`LAUNCH_SERVICES`)."""
     url = url.rstrip("/").removesuffix(".git")
     if not URL.match(url):
         raise ValueError(f"REPO_URL must look like https://github.com/OWNER/REPO (or gitlab.com), got {url!r}")
     config.setdefault("repository", {})["url"] = url
     config.setdefault("html", {})["use_repository_button"] = True
+    config.setdefault("launch_buttons", {}).update(LAUNCH_SERVICES)
+    return config
+
+
+def without_launch_buttons(config: dict) -> dict:
+    """``config`` with every launch service switched off (a book built without ``REPO_URL``)."""
+    buttons = config.setdefault("launch_buttons", {})
+    for service in LAUNCH_SERVICES:
+        buttons[service] = ""
     return config
 
 
@@ -65,7 +80,7 @@ def build_config(cache_root: Path, repo_url: str | None = None, base: Path = ROO
     config = yaml.safe_load(base.read_text())
     _absolute_paths(config)
     config.setdefault("execute", {})["cache"] = str(Path(cache_root).resolve() / code_hash())
-    return config_with_repository(repo_url, config) if repo_url else config
+    return config_with_repository(repo_url, config) if repo_url else without_launch_buttons(config)
 
 
 def prune_caches(cache_root: Path, keep: str) -> list[Path]:

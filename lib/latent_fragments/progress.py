@@ -4,7 +4,9 @@
 
 - ``"tqdm"``: stderr is a terminal -> tqdm's bar on stderr;
 - ``"notebook"``: inside a Jupyter kernel -> one plain-text display updated in place (no widgets, so a
-  stored page loads no JavaScript); the stored notebook keeps only the final line;
+  stored page loads no JavaScript); the stored notebook keeps only the final line. A transient display
+  (``leave=False``) is not shown in a notebook at all: a display cleared to nothing would still leave an
+  empty output area on the rendered page;
 - ``"line"``: anything else (a pipe, a log file, a test) -> only the final line, printed once on stdout.
 
 Usage::
@@ -44,13 +46,15 @@ class Progress:
     """A progress display of ``total`` units; see the module for the three modes. Introduced in chapter 1.
 
     ``leave=False`` makes it transient: nothing is left once it closes (for the steps of one epoch, whose
-    summary line is logged separately).
+    summary line is logged separately); in a notebook it is not shown, so that it leaves no empty output.
     """
 
     def __init__(self, total: int, desc: str, unit: str = "images", enabled: bool = True, leave: bool = True,
                  mode: str | None = None) -> None:
         self.total, self.desc, self.unit, self.leave = int(total), desc, unit, leave
         self.mode = (mode or display_mode()) if enabled else "off"
+        if self.mode == "notebook" and not leave:
+            self.mode = "off"
         self.done, self.start, self._shown, self._closed = 0, time.perf_counter(), 0.0, False
         self._bar = self._handle = None
         if self.mode == "tqdm":
