@@ -110,6 +110,9 @@ def test_local_scripts_extension_emits_each_script_once():
     from sphinx.builders.html._assets import _JavaScript
 
     config = _JavaScript(None, body='const THEBE_JS_URL = "x"')
-    scripts = [_JavaScript("a.js"), config, _JavaScript("b.js", defer="defer"), config, _JavaScript("a.js")]
-    assert unique_scripts(scripts) == [_JavaScript("a.js"), config, _JavaScript("b.js", defer="defer")]
+    again = _JavaScript("", body='const THEBE_JS_URL = "x"')  # how jupyter-book 1.x repeats it
+    scripts = [_JavaScript("a.js"), config, _JavaScript("b.js", defer="defer"), again, _JavaScript("a.js"),
+               _JavaScript("b.js")]
+    assert unique_scripts(scripts) == [_JavaScript("a.js"), config, _JavaScript("b.js", defer="defer"),
+                                       _JavaScript("b.js")]
     assert "local_scripts: tools/" in (REPO_ROOT / "_config.yml").read_text()

@@ -162,6 +162,64 @@ def test_console_check_finds_a_script_error(tmp_path):
     assert errors == []
 
 
+#: Injected into a copy of a page: the elements of the article that reach past its column and are not
+#: inside a horizontally scrolling container that fits the column, as JSON in ``<pre id="lf-overflow">``.
+OVERFLOW_SCRIPT = """<script>(function () { var done = false; function probe() {
+  if (done) { return; } done = true;
+  var article = document.querySelector("article") || document.querySelector("main") || document.body;
+  var limit = article.getBoundingClientRect().right + 2, bad = [];
+  article.querySelectorAll("table, pre, img, svg, div.output, iframe, .bk-root").forEach(function (el) {
+    var right = el.getBoundingClientRect().right;
+    if (right <= limit || el.closest("mjx-container")) { return; }
+    for (var p = el.parentElement; p && p !== article.parentElement; p = p.parentElement) {
+      var o = getComputedStyle(p).overflowX;
+      if ((o === "auto" || o === "scroll") && p.getBoundingClientRect().right <= limit) { return; }
+    }
+    bad.push(el.tagName.toLowerCase() + "." + String(el.className).split(" ")[0] + " +" + Math.round(right - limit) + "px");
+  });
+  var pre = document.createElement("pre"); pre.id = "lf-overflow"; pre.textContent = JSON.stringify(bad);
+  document.body.appendChild(pre);
+}
+window.addEventListener("load", probe); setTimeout(probe, 4000);  /* a blocked remote font may hold "load" */
+})();</script>"""
+
+
+def overflowing_elements(path: Path, width: int = 1280) -> list[str]:
+    """The elements of a built page that stick out of its text column at ``width`` px without a scrollbar
+    (measured in Chromium on a copy of the page with :data:`OVERFLOW_SCRIPT` added)."""
+    probe = path.with_name(f".lf-overflow-{path.name}")
+    probe.write_text(path.read_text().replace("</body>", OVERFLOW_SCRIPT + "</body>"))
+    try:
+        dom = chromium("--dump-dom", "--virtual-time-budget=8000", f"--window-size={width},2400", probe.as_uri())
+    finally:
+        probe.unlink()
+    found = re.search(r'<pre id="lf-overflow"[^>]*>(.*?)</pre>', dom, flags=re.S)
+    assert found, f"the overflow probe did not run on {path.name}"
+    return json.loads(html.unescape(found.group(1)))
+
+
+@needs_chromium
+@needs_book
+@pytest.mark.parametrize("name", PAGES)
+def test_nothing_is_cut_at_the_column_edge(name):
+    """No table, code block, figure or output reaches past the text column at 1280 px, unless it scrolls
+    inside it (_static/latent-fragments.css)."""
+    wide = overflowing_elements(page_path(name))
+    assert not wide, f"{name}: elements wider than the column without a scrollbar: {wide[:5]}"
+
+
+@needs_chromium
+def test_overflow_check_finds_a_wide_table_but_not_a_scrolling_one(tmp_path):
+    cells = "".join(f"<td>column {i} with a long name</td>" for i in range(30))
+    page = tmp_path / "page.html"
+    page.write_text(f'<html><body><main><article style="width:600px"><table><tr>{cells}</tr></table>'
+                    f'<div style="overflow-x:auto"><table><tr>{cells}</tr></table></div>'
+                    "</article></main></body></html>")
+    assert len(overflowing_elements(page)) == 1
+    page.write_text('<html><body><main><article style="width:600px"><p>short</p></article></main></body></html>')
+    assert overflowing_elements(page) == []
+
+
 @needs_book
 @pytest.mark.parametrize("name", PAGES)
 def test_page_has_no_empty_output_area(name):

@@ -13,9 +13,22 @@ from typing import Any
 from sphinx.application import Sphinx
 
 
+def _key(script: Any) -> tuple:
+    """What makes two scripts the same: file (an inline script's is ``None`` or ``""``) and attributes."""
+    attributes = getattr(script, "attributes", {}) or {}
+    return (getattr(script, "filename", script) or "", tuple(sorted(attributes.items())))
+
+
 def unique_scripts(scripts: list[Any]) -> list[Any]:
-    """``scripts`` without repeats, in their first order (Sphinx's script objects are hashable)."""
-    return list(dict.fromkeys(scripts))
+    """``scripts`` without repeats, in their first order; an inline script repeated with ``None`` for
+    its file name in one place and ``""`` in the other (as Thebe's is) counts as a repeat."""
+    seen: set[tuple] = set()
+    unique = []
+    for script in scripts:
+        if _key(script) not in seen:
+            seen.add(_key(script))
+            unique.append(script)
+    return unique
 
 
 def _dedupe(app: Sphinx, pagename: str, templatename: str, context: dict, doctree: Any) -> None:
