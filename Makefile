@@ -1,5 +1,6 @@
 # latent-fragments: two commands do all the set-up on a fresh machine with Python 3.11 and pip.
-#   make book   build the whole book (every chapter executed on the default data) into _build/html
+#   make book   build the whole book (every chapter executed on the default data) into _build/html;
+#               make book CONFIG=configs/celeba.toml: the book of that configuration (tools/config_book.py)
 #   make test   run all tests: unit tests of the package in lib/, then the book built at the small profile (every
 #               chapter executed once; a failing cell or hidden assertion fails the build) and checked page by
 #               page in headless Chromium
@@ -9,6 +10,8 @@ PYTHON ?= python3
 # REPO_URL=https://github.com/OWNER/REPO adds Binder/Colab launch buttons (tools/book_config.py)
 REPO_URL ?=
 TEST_REPO_URL := https://github.com/example-owner/latent-fragments
+# CONFIG=configs/celeba.toml builds the book of that configuration into _build/configs/<name>/ (tools/config_book.py)
+CONFIG ?=
 # EXTRAS=torch adds the optional second Keras backend (requirements-torch.txt); CI sets it
 EXTRAS ?=
 VENV   := .venv
@@ -31,10 +34,15 @@ venv: $(STAMP)
 
 # every build runs from a configuration copy whose execution cache is keyed on the package's code
 # (tools/book_config.py): a change in lib/latent_fragments re-executes every chapter, no page goes stale
+# with CONFIG, the book of one configuration: every chapter parameterised with it, built into its own folder
 book: venv
+ifneq ($(CONFIG),)
+	$(BIN)/python tools/config_book.py $(CONFIG) $(if $(REPO_URL),--repo-url $(REPO_URL))
+else
 	$(BIN)/python tools/book_config.py _build/config/_config.yml --cache-root _build/.jupyter_cache $(if $(REPO_URL),--repo-url $(REPO_URL))
 	$(BIN)/jupyter-book build . --config _build/config/_config.yml -W --keep-going
 	@echo "book built: open _build/html/index.html"
+endif
 
 test: test-unit test-book
 

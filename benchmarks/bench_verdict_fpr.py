@@ -43,7 +43,7 @@ def main(argv: list[str] | None = None) -> None:
         verdict = filament_verdict(z, seed=seed, n_null_draws=args.draws, alpha=args.alpha, max_points=args.n)
         labels.append(verdict.label)
         for kind, p in verdict.p_values.items():
-            p_hits[kind] += p <= args.alpha
+            p_hits[kind] = p_hits.get(kind, 0) + (p <= args.alpha)
         print(f"seed {seed:3d}: {verdict.label:34s} p(MND) = {verdict.p_values['mnd']:.2f}  "
               f"p(radius-matched) = {verdict.p_values['radius_matched']:.2f}  {time.perf_counter() - t0:6.1f} s",
               flush=True)

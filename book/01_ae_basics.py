@@ -43,25 +43,27 @@ import numpy as np
 import pandas as pd
 
 from latent_fragments import provenance
-from latent_fragments.config import RunConfig
+from latent_fragments.chapter import open_chapter
+from latent_fragments.findings_store import record_findings
 from latent_fragments.model import layer_table
 from latent_fragments.pages import Numbers
 from latent_fragments.pages import ae_basics as numbers
+from latent_fragments.pages.findings import run_settings
 from latent_fragments.plots import components as latent_plots
 from latent_fragments.plots import images as plotting
 from latent_fragments.plots.style import Cloud
-from latent_fragments.runs import get_run, load_data
+from latent_fragments.runs import load_data
 from latent_fragments.stats.components import radii
 from latent_fragments.stats.gaussian import Gaussian
 from latent_fragments.stats.generators import UniformBall, UniformCube
-from latent_fragments.stats.latent_sentences import shell_sentence
 from latent_fragments.stats.quality import nearest_image_rmse
 from latent_fragments.stats.regions import PredictiveRegion, nominal_share_inside
 
 # %%
-cfg = RunConfig(dataset=dataset, data_dir=data_dir, n_images=n_images, z_dim=z_dim,
-                epochs=epochs, batch_size=batch_size, seed=seed).with_profile()
-rng = np.random.default_rng(seed)
+chapter = open_chapter(dataset=dataset, data_dir=data_dir, n_images=n_images,
+                       z_dim=z_dim, epochs=epochs, batch_size=batch_size, seed=seed,
+                       artifacts_dir=artifacts_dir)
+cfg, rng = chapter.cfg, chapter.rng
 
 # %% [markdown]
 # ## Images are vectors
@@ -113,7 +115,7 @@ faces.labels.filter(items=shown).head().round(2)
 # The encoder has {glue:text}`params_encoder` parameters, the decoder {glue:text}`params_decoder`.
 
 # %%
-run = get_run(cfg, artifacts_dir)
+run = chapter.run  # trained here if this configuration has no run yet
 table = pd.DataFrame(layer_table(run.autoencoder))
 table
 
@@ -278,7 +280,7 @@ pd.DataFrame({"z-points inside the 99 % region": inside,
 # %% tags=["remove-input"]
 nominal = nominal_share_inside(z_train, z_test, 0.99)
 numbers.random_points_numbers(medians, inside, reencoded, nominal, len(z_test),
-                              region.method).glue()
+                              region.method, n_random).glue()
 
 # %% [markdown]
 # ## What this sets up
@@ -305,7 +307,7 @@ latent_plots.plot_radius_distributions(
     log_density=True);
 
 # %% tags=["remove-input"]
-Numbers({"shell": shell_sentence(radii(z_train), fitted, random_radii)}).glue()
+Numbers({"shell": numbers.shell_sentence(radii(z_train), fitted, random_radii)}).glue()
 
 # %% [markdown]
 # The next chapters measure the region the data occupy:
@@ -315,3 +317,12 @@ Numbers({"shell": shell_sentence(radii(z_train), fitted, random_radii)}).glue()
 # - **Chapter 3** describes the region by a principal component analysis, tests whether it is one compact,
 #   multivariate-normal *fragment*, and decodes points sampled inside it.
 # - **Chapter 4** tests whether the cloud has small-scale *filaments* that a multivariate normal lacks.
+
+# %% tags=["remove-cell"]
+# For the findings page (chapter 6): what this chapter measured, kept beside the run. Checked by nbval.
+record = numbers.findings_record(run_settings(cfg), inside, reencoded, nominal, len(z_test),
+                                 n_random, region.method)
+record_findings(run.path, "ch1", record)
+held = record["held_out_in_region"]
+assert held["interval95"][0] <= held["share"] <= held["interval95"][1]
+assert held["agreement"] in ("within", "below", "above") and len(z_test) == len(run.test_idx)

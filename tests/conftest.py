@@ -1,15 +1,18 @@
 """Shared test set-up: every test writes artefacts to its own temporary folder, at the full profile
-unless it asks for another, with a non-interactive matplotlib backend."""
+unless it asks for another, with a non-interactive matplotlib backend and TensorFlow quietened."""
 from __future__ import annotations
 
 import os
 
 os.environ.setdefault("MPLBACKEND", "Agg")
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import dataclasses  # noqa: E402
 
 import pytest  # noqa: E402
+
+from latent_fragments import tfnoise  # noqa: E402
+
+tfnoise.quiet()  # the test session is where this program starts: TensorFlow's start-up noise filtered
 
 
 @pytest.fixture(autouse=True)
@@ -29,7 +32,6 @@ def tiny_cfg():
 
 def replace(cfg, **kw):
     return dataclasses.replace(cfg, **kw)
-
 
 
 @pytest.fixture(scope="module")

@@ -43,3 +43,31 @@ def test_bench_analysis_times_every_chapter_step(tmp_path):
 def test_bench_knn_prints_points_per_second():
     out = run_script("bench_knn.py", "--n", "2000", "--dim", "32", "--k", "5")
     assert re.search(r"N =\s+2,000:\s+[\d.]+ s\s+\([\d,]+ points/s\)", out), out
+
+
+def test_bench_origin_calibration_prints_label_rates():
+    out = run_script("bench_origin_calibration.py", "--n", "300", "--dim", "16", "--test", "60", "--reps", "4")
+    assert "4 exact Gaussian clouds: 300 training and 60 held-out points in 16 dimensions, region hotelling" in out
+    assert re.search(r"calibration label .*: within [\d.]+% ± [\d.]+% \(\d of 4\), below", out), out
+    assert "origin = a new point of the same normal: bulk" in out and "'misses' the region: 0.0%" in out
+
+
+def test_bench_generality_prints_the_origin_rates_and_mardias_size():
+    out = run_script("bench_generality.py", "--fits", "3", "--clouds", "2", "--n", "300", "--dim", "8")
+    assert "origin: 3 fits of 300 x 8 (+33 held out), a new point as the origin" in out
+    assert re.search(r"outside the predictive 90 % region \(now\):\s+[\d.]+\s+\(nominal 0.100", out), out
+    assert re.search(r"Mardia's test: 2 normal clouds of 300 x 8: rejected at 5 % in [\d.]+ ", out), out
+
+
+def test_bench_coverage_prints_the_coverage_of_every_interval():
+    out = run_script("bench_coverage.py", "--quick")
+    assert "control: |delta|^2 = 0.3, c = 0.9, 40 vs 40 points in 8 dimensions; truths: FD 0.34" in out
+    for name in ("FD", "KID", "precision", "recall"):
+        assert re.search(rf"{name}\s+90 % interval covers the truth: [\d.]+% ± [\d.]+% \(\d of 6\)", out), out
+    assert re.search(r"identical distributions \(truth FD 0\), 6 replicates, .*permutation test size", out), out
+
+
+def test_bench_verdict_controls_prints_label_rates_and_p_uniformity():
+    out = run_script("bench_verdict_controls.py", "--quick", "--controls", "gaussian")
+    assert "gaussian  : expected consistent_with_mnd:" in out and "KS against uniform" in out
+    assert "CPU time per verdict" in out

@@ -3,6 +3,7 @@ the table of contents lists them all."""
 from __future__ import annotations
 
 import ast
+import re
 
 import jupytext
 import nbformat
@@ -11,6 +12,9 @@ import pytest
 from latent_fragments.config import REPO_ROOT
 
 NOTEBOOKS = sorted((REPO_ROOT / "book").glob("*.ipynb"))
+#: The chapters in the order of the table of contents (book/NN_name entries): a new chapter needs its pair,
+#: its line in _toc.yml and its pages/ module, nothing here.
+CHAPTERS = re.findall(r"^\s*- file: book/(\d\d_\w+)\s*$", (REPO_ROOT / "_toc.yml").read_text(), flags=re.M)
 REQUIRED_PARAMETERS = {"dataset", "data_dir", "n_images", "z_dim", "epochs", "batch_size", "seed", "artifacts_dir"}
 
 
@@ -41,18 +45,25 @@ def test_parameters_cell_and_no_outputs(notebook):
     assert all(not c.get("outputs") for c in nb.cells if c.cell_type == "code")
 
 
-def test_toc_lists_every_chapter():
-    toc = (REPO_ROOT / "_toc.yml").read_text()
-    for notebook in NOTEBOOKS:
-        assert f"book/{notebook.stem}" in toc
+def test_toc_lists_every_chapter_once_in_order():
+    assert CHAPTERS == [notebook.stem for notebook in NOTEBOOKS]
+
+
+@pytest.mark.parametrize("name", CHAPTERS)
+def test_every_chapter_has_its_pages_module(name):
+    """Chapter ``NN_topic`` words its results in ``latent_fragments.pages.topic`` and imports it."""
+    topic = name.split("_", 1)[1]
+    assert (REPO_ROOT / "lib" / "latent_fragments" / "pages" / f"{topic}.py").is_file(), f"{name}: no pages/{topic}.py"
+    source = (REPO_ROOT / "book" / f"{name}.py").read_text()
+    assert re.search(rf"from latent_fragments\.pages(?: import [^\n]*\b{topic}\b|\.{topic} import)", source), name
 
 
 # ---------------------------------------------------------------------------------------------------
 # Pages that read like a book (issue 13): checked on the notebooks, without building the book
 # ---------------------------------------------------------------------------------------------------
 
-#: Chapters reorganised so far; the rendered-book test checks the same on the built pages.
-BOOK_LIKE = ["01_ae_basics", "02_component_distributions", "03_pca_fragment", "04_filaments"]
+#: Every chapter; the rendered-book test checks the same on the built pages.
+BOOK_LIKE = CHAPTERS
 HIDDEN_INPUT = {"remove-input", "remove-cell", "hide-input"}
 MAX_CODE_WIDTH = 88
 

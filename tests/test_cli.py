@@ -83,3 +83,14 @@ def test_every_config_field_but_profile_is_an_option(monkeypatch):
     assert config_from_args(parser.parse_args(["--epochs", "9"])).epochs == 2  # the profile applied once
     with pytest.raises(SystemExit):
         parser.parse_args(["--profile", "small"])
+
+
+def test_seeds_and_field_values_are_read_as_in_a_sweep_grid(capsys):
+    """One parser (config.parse_value, config.parse_seeds) for the command line and the TOML grid: text
+    that reads two ways is refused with one line; ``none`` unsets an optional field on both."""
+    assert main(["sweep", "--seeds", "01", "--n-images", "40", "--no-quality"]) == 2
+    assert capsys.readouterr().err == ("error: --seeds='01' is ambiguous: write the seeds separated by commas, "
+                                       "without leading zeros (0,1 for seeds 0 and 1; 1 for seed 1).\n")
+    parser = argparse.ArgumentParser()
+    _run_args(parser)
+    assert config_from_args(parser.parse_args(["--dataset", "orl", "--n-images", "none"])).n_images is None

@@ -5,12 +5,13 @@ import dataclasses
 
 import pytest
 
-from latent_fragments.config import DEFAULT_N_IMAGES, SMALL_PROFILE, ConfigError, RunConfig
+from latent_fragments.config import SMALL_PROFILE, ConfigError, RunConfig
+from latent_fragments.data.datasets import DATASETS
 
 
 def test_defaults_are_normalised_when_made():
     cfg = RunConfig()
-    assert cfg.n_images == DEFAULT_N_IMAGES["synthfaces"]
+    assert cfg.n_images == DATASETS["synthfaces"].default_n_images == 6000
     assert cfg.profile == "full"
     assert RunConfig(dataset="orl").n_images is None  # all 400
     assert RunConfig(filters=[8, 8, 16, 16], learning_rate=1).filters == (8, 8, 16, 16)
@@ -133,3 +134,88 @@ def test_key_follows_the_image_data(monkeypatch):
     monkeypatch.setattr(DataSpec, "content_key", lambda self: "an edited renderer")
     assert RunConfig().key() != before
     assert cfg.key() == before  # computed once per configuration: one run keeps one key
+
+
+#: Run keys computed with the code of 2026-12-03 (before the data-set registry and the one DataSpec per
+#: RunConfig, issue 19), the synthfaces renderer's version pinned: runs users exported must still be found.
+PINNED_KEYS = {
+    "default": "synthfaces-z256-40b6546e29d6",
+    "small": "synthfaces-z256-e990347b644b",
+    "orl_z32": "orl-z32-671b08bf3ed6",
+    "vae_bn": "synthfaces-z256-5c482971ce24",
+    "folder": "folder-z256-156f242610e8",
+    "celeba": "celeba-z256-6f86646aa5c4",
+}
+
+
+def test_run_keys_of_earlier_versions_are_unchanged(tmp_path, monkeypatch):
+    from latent_fragments.data import synth
+
+    monkeypatch.setattr(synth, "renderer_version", lambda: "sha:pinned")
+    (tmp_path / "photos" / "sub").mkdir(parents=True)
+    (tmp_path / "photos" / "a.png").write_bytes(b"a" * 100)
+    (tmp_path / "photos" / "sub" / "b.jpg").write_bytes(b"b" * 50)
+    (tmp_path / "celeba" / "img_align_celeba").mkdir(parents=True)
+    for i in (1, 2, 3):
+        (tmp_path / "celeba" / "img_align_celeba" / f"{i:06d}.jpg").write_bytes(bytes([i]) * (10 * i))
+    (tmp_path / "celeba" / "list_eval_partition.txt").write_text("000001.jpg 0\n000002.jpg 1\n000003.jpg 2\n")
+    configs = {
+        "default": RunConfig(),
+        "small": RunConfig().with_profile("small"),
+        "orl_z32": RunConfig(dataset="orl", z_dim=32, epochs=3, seed=2),
+        "vae_bn": RunConfig(model="vae", batch_norm=True, n_images=2000),
+        "folder": RunConfig(dataset="folder", data_dir=str(tmp_path / "photos")),
+        "celeba": RunConfig(dataset="celeba", data_dir=str(tmp_path / "celeba"), n_images=3, split_seed=1),
+    }
+    assert {name: cfg.run_name() for name, cfg in configs.items()} == PINNED_KEYS
+
+
+def test_one_parser_of_a_fields_text():
+    from latent_fragments.config import parse_value
+
+    assert parse_value("z_dim", "32") == 32 and parse_value("learning_rate", "1e-3") == 1e-3
+    assert parse_value("n_images", "None") is None and parse_value("filters", "4,4,8,8") == (4, 4, 8, 8)
+    assert parse_value("activation", "relu") == "relu"
+    with pytest.raises(ConfigError, match=r"--filters must be 4 comma-separated integers, got '4,x'"):
+        parse_value("filters", "4,x", "--filters")
+    with pytest.raises(ConfigError, match=r"z_dim='2.5' is not a valid value for z_dim"):
+        parse_value("z_dim", "2.5")
+    with pytest.raises(ConfigError, match="not a run parameter"):
+        parse_value("dropout", "0.1")
+
+
+@pytest.mark.parametrize("value,seeds", [("0,1,2", [0, 1, 2]), ("7", [7]), (" 0, 10", [0, 10]), ([0, 3], [0, 3]),
+                                         ((5,), [5])])
+def test_seeds_read_the_same_as_text_or_list(value, seeds):
+    from latent_fragments.config import parse_seeds
+
+    assert parse_seeds(value) == seeds
+
+
+@pytest.mark.parametrize("value,message", [
+    ("01", "seeds='01' is ambiguous: write the seeds separated by commas, without leading zeros"),
+    ("0,a", "seeds must be comma-separated non-negative integers such as 0,1,2, got '0,a'."),
+    ("-1", "seeds must be comma-separated non-negative integers"), ("", "seeds must be comma-separated"),
+    ([0, -1], "seeds must be a list of non-negative integers"), ([True], "seeds must be a list"),
+    ([], "seeds must be a list"), (3, "seeds must be a list"),
+])
+def test_ambiguous_or_bad_seeds_are_one_clear_line(value, message):
+    from latent_fragments.config import parse_seeds
+
+    with pytest.raises(ConfigError) as err:
+        parse_seeds(value)
+    assert str(err.value).startswith(message) and "\n" not in str(err.value)
+
+
+def test_a_config_holds_one_data_spec_checked_once(monkeypatch, tmp_path):
+    """The DataSpec is made (and so checked) once, with the configuration, and is the one the run's key and
+    cache use; a replaced configuration makes its own."""
+    from latent_fragments.data import DataSpec
+
+    made = []
+    original = DataSpec.validate
+    monkeypatch.setattr(DataSpec, "validate", lambda self: made.append(self) or original(self))
+    cfg = RunConfig(dataset="folder", data_dir=str(tmp_path), n_images=3)
+    assert len(made) == 1 and cfg.data_spec() is made[0] and cfg.data_spec() is cfg.data_spec()
+    assert cfg.data_spec().resolved_data_dir() == cfg.data_dir and cfg.data_spec().n_images == 3
+    assert dataclasses.replace(cfg, n_images=2).data_spec().n_images == 2 and len(made) == 2

@@ -34,6 +34,7 @@ from latent_fragments.stats.fragment import (
     origin_in_subspace,
     origin_position,
 )
+from latent_fragments.stats.gaussian import Gaussian
 from latent_fragments.stats.generators import (
     GaussianMixtureGenerator,
     Generator,
@@ -107,11 +108,9 @@ def test_fragment_transformations(gauss):
     np.testing.assert_allclose(frag.whiten(z[:10], 3), white[:10, :3])
     partial = frag.from_pca(scores[:, :3])
     np.testing.assert_allclose(frag.to_pca(partial)[:, 3:], 0.0, atol=1e-9)
-    # Mahalanobis distance from the whitened scores equals the chapter-2 function
-    from latent_fragments.stats.components import mahalanobis
-
-    np.testing.assert_allclose(frag.mahalanobis(z[:200]), mahalanobis(z[:200], frag.mean, frag.cov),
-                               rtol=1e-8)
+    # Mahalanobis distance from the whitened scores equals the one of the fitted moments
+    np.testing.assert_allclose(frag.mahalanobis(z[:200]),
+                               Gaussian.from_moments(frag.mean, frag.cov).mahalanobis(z[:200]), rtol=1e-8)
 
 
 def test_n_components_for():
@@ -305,7 +304,7 @@ def _chapter3_generators(dim: int = 4) -> list[Generator]:
 def test_chapter3_generators_interface(generator):
     assert isinstance(generator, Generator)
     assert generator.kind in ("mnd_truncated", "ellipsoid", "gmm")
-    assert isinstance(generator.name, str) and generator.dim == 4
+    assert isinstance(generator.label, str) and generator.dim == 4 and generator.key.startswith(generator.kind)
     a = generator.sample(50, np.random.default_rng(1))
     b = generator.sample(50, np.random.default_rng(1))
     assert a.dtype == np.float32 and a.shape == (50, 4)
@@ -318,7 +317,7 @@ def test_truncated_normal_statistics():
     dim, n, c = 4, 40_000, 2.0
     mean, cov = np.array([5.0, -2.0, 1.0, 0.0]), _cov(dim)
     gen = TruncatedNormal(mean, cov, c)
-    assert gen.name == "MND truncated at 2σ"
+    assert gen.label == "MND truncated at 2σ" and gen.key == "mnd_truncated_2"
     z = gen.sample(n, np.random.default_rng(0)).astype(np.float64)
     frag = Fragment(mean=mean, components=gen.axes.T, variances=gen.sigmas**2,
                     explained_ratio=gen.sigmas**2 / np.sum(gen.sigmas**2))
@@ -347,9 +346,7 @@ def test_uniform_ellipsoid_statistics():
     gen = UniformEllipsoid(mean, cov, level=0.95)
     assert gen.threshold == pytest.approx(stats.chi2.ppf(0.95, dim))
     z = gen.sample(n, np.random.default_rng(0)).astype(np.float64)
-    from latent_fragments.stats.components import mahalanobis
-
-    d = mahalanobis(z, mean, cov)
+    d = Gaussian.from_moments(mean, cov).mahalanobis(z)
     assert np.all(d**2 <= gen.threshold * (1 + 1e-5))
     for t in (0.3, 0.6, 0.8, 0.95):
         p = t**dim  # uniform in a ball: P(r <= t R) = t^dim
@@ -365,7 +362,7 @@ def test_gaussian_mixture_generator_weights():
     counts = (weights * 3000).astype(int)
     blobs = np.concatenate([c + rng.standard_normal((m, 2)) for c, m in zip(centres, counts)])
     gen = GaussianMixtureGenerator.fit(blobs, k=3, seed=0)
-    assert gen.name == "GMM k=3" and gen.n_components == 3
+    assert gen.label == "GMM k=3" and gen.key == "gmm_3" and gen.n_components == 3
     # blobs 10 sigma apart: the fitted weights are the exact counts
     order = np.argsort([np.argmin(np.linalg.norm(centres - m, axis=1)) for m in gen.means])
     np.testing.assert_allclose(gen.weights[order], weights, atol=1e-6)
@@ -484,14 +481,19 @@ def test_plot_quality_draws_every_row_with_its_kind_colour():
 
     rng = np.random.default_rng(0)
     real = rng.standard_normal((200, 3))
-    table = quality_table(real, {"real": rng.standard_normal((200, 3)), "cube": rng.uniform(-3, 3, (200, 3))},
+    table = quality_table(real, {"held_out": rng.standard_normal((200, 3)), "cube": rng.uniform(-3, 3, (200, 3))},
                           n_boot=10)
-    fig = plot_quality(table, {"real": "held_out", "cube": "cube"}, reference="real")
-    assert len(fig.axes) == 4 and [ax.get_title() for ax in fig.axes] == ["FD", "KID", "precision", "recall"]
+    fig = plot_quality(table, {"held_out": "held_out", "cube": "cube"}, {"held_out": "real images"},
+                       reference="held_out")
+    assert len(fig.axes) == 4 and [ax.get_title() for ax in fig.axes] == ["FD∞", "KID", "precision", "recall"]
     for ax in fig.axes:
         colours = {to_hex(line.get_color()) for line in ax.lines}
         assert {color("held_out"), color("cube")} <= colours
-    assert [t.get_text() for t in fig.axes[0].get_yticklabels()] == ["real", "cube"]
+    # FD and KID on a symmetric-log axis (they may be negative), linear within the reference's half-width
+    assert [ax.get_xscale() for ax in fig.axes] == ["symlog", "symlog", "linear", "linear"]
+    half = 0.5 * (table.loc["held_out", "FD_hi"] - table.loc["held_out", "FD_lo"])
+    assert fig.axes[0].xaxis.get_transform().linthresh == pytest.approx(half)
+    assert [t.get_text() for t in fig.axes[0].get_yticklabels()] == ["real images", "cube"]
     plt.close(fig)
     with pytest.raises(KeyError):
-        plot_quality(table, {"real": "held_out", "cube": "no such kind"})
+        plot_quality(table, {"held_out": "held_out", "cube": "no such kind"})

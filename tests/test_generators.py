@@ -61,7 +61,8 @@ def test_shape_dtype_and_seed_determinism(generator: Generator) -> None:
 
 def test_labels_and_kinds() -> None:
     cube = UniformCube(256, 1.5)
-    assert cube.label == cube.name == "uniform cube b=1.50"  # name: transitional alias of label
+    assert cube.label == "uniform cube b=1.50" and cube.key == "cube"
+    assert not hasattr(cube, "name")  # the old alias of label is gone
     assert UniformCube(4, 1.0, name="my cube").label == "my cube"
     kinds = {g.kind for g in _all_generators()}
     assert kinds == {"cube", "ball", "isotropic_normal", "independent_normals", "mnd"}
@@ -224,3 +225,34 @@ def test_matched_generators_reproduce_the_data_mean_radius():
         r = np.linalg.norm(gen.sample(n, rng), axis=1)
         # matched in expectation: within 4 standard errors of the sample mean radius
         assert abs(r.mean() - target) < 4 * r.std(ddof=1) / np.sqrt(n) + 1e-3 * target, gen.label
+
+
+def test_registry_declares_each_family_once_with_its_colour():
+    from latent_fragments.plots.style import color
+    from latent_fragments.stats.generators import GENERATOR_KINDS, generator_kind
+
+    keys = [kind.key for kind in GENERATOR_KINDS]
+    assert len(set(keys)) == len(keys) and len({kind.label for kind in GENERATOR_KINDS}) == len(keys)
+    for kind in GENERATOR_KINDS:
+        assert color(kind.key) == kind.colour and generator_kind(kind.key) is kind
+    assert len({kind.colour for kind in GENERATOR_KINDS}) == len(keys)
+    with pytest.raises(KeyError):
+        generator_kind("MND")  # a display label is not a key
+
+
+def test_fragment_generators_have_distinct_keys_and_registered_kinds():
+    from latent_fragments.stats.generators import (
+        FragmentFit, GaussianMixtureGenerator, fragment_generators, generator_kind)
+
+    rng = np.random.default_rng(5)
+    z = rng.standard_normal((400, 4)) @ np.diag([3.0, 1.0, 0.5, 0.2]) + 1.0
+    mixtures = {k: GaussianMixtureGenerator.fit(z, k=k, seed=0) for k in (1, 2, 10)}
+    gens = fragment_generators(FragmentFit(z, mixtures, best_k=2))
+    keys = [g.key for g in gens]
+    assert keys == ["cube", "ball", "mnd", "mnd_truncated_2", "mnd_truncated_3", "ellipsoid_99", "gmm_10",
+                    "gmm_2"]
+    assert all(generator_kind(g.kind) for g in gens) and len({g.label for g in gens}) == len(gens)
+    assert [g.key for g in gens if generator_kind(g.kind).density] == ["mnd", "gmm_10", "gmm_2"]
+    # the best k is added only when it is neither the single Gaussian nor Ghosh et al.'s k = 10
+    for best in (1, 10):
+        assert [g.key for g in fragment_generators(FragmentFit(z, mixtures, best))][-1] == "gmm_10"

@@ -65,7 +65,7 @@ def test_random_points_numbers_ratios_and_sentences():
     medians = {"held_out": 0.1, "reconstruction": 0.12, "cube": 0.25, "ball": 0.3}
     inside = {"held_out": 0.99, "cube": 0.0, "ball": 0.0}
     reencoded = {"held_out": 0.95, "cube": 0.1, "ball": 0.2}
-    numbers = ch1.random_points_numbers(medians, inside, reencoded, 0.97, 1000, "hotelling")
+    numbers = ch1.random_points_numbers(medians, inside, reencoded, 0.97, 1000, "hotelling", 500)
     assert (numbers["nn_test"], numbers["nn_recon"], numbers["nn_cube"], numbers["nn_ball"]) == (
         "0.100", "0.120", "0.250", "0.300")
     assert (numbers["nn_cube_ratio"], numbers["nn_ball_ratio"]) == ("2.5", "3.0")
@@ -104,8 +104,9 @@ def test_radius_and_correlation_numbers_on_a_correlated_normal():
     region = PredictiveRegion.fit(z)
     centre = z.mean(axis=0)
     r, r_c = np.linalg.norm(z, axis=1), np.linalg.norm(z - centre, axis=1)
-    numbers = ch2.radius_numbers(r, r_c, centre, 1.5, region, z)
+    numbers = ch2.radius_numbers(r, r_c, centre, 1.5, region, z[:300])
     assert float(numbers["centre_dist"]) == pytest.approx(np.sqrt(6 * 9), abs=0.1)
+    assert numbers["centre_sentence"] == ch2.centre_sentence(ch2.origin_position(region, z[:300]))
     assert "inside the blog's CelebA range" in numbers["b_vs_blog"]
     corr = np.corrcoef(z, rowvar=False)
     corr_numbers = ch2.correlation_numbers(corr, strongest_pairs(corr, k=3))
@@ -149,7 +150,6 @@ def test_compare_numbers_with_and_without_a_second_run():
 # --- chapter 3 --------------------------------------------------------------------------------------
 
 from latent_fragments.pages import pca_fragment as ch3  # noqa: E402
-from latent_fragments.stats import fragment_sentences as say  # noqa: E402
 from latent_fragments.stats.gaussian import Gaussian  # noqa: E402
 
 
@@ -178,7 +178,7 @@ def test_origin_numbers_count_the_thin_axes():
                "full_mahalanobis": 0.4, "full_mahalanobis_lo": 0.3, "full_mahalanobis_hi": 0.5,
                "full_share_closer": 0.01, "full_median_point": 2.7}
     numbers = ch3.origin_numbers(frag, {"origin_radius_ratio": 0.35}, summary)
-    assert numbers["origin_full"] == say.full_origin_sentence(summary, 4, 8)  # 0.5 < 0.8: four thin axes
+    assert numbers["origin_full"] == ch3.full_origin_sentence(summary, 4, 8)  # 0.5 < 0.8: four thin axes
     assert "0.35 times" in numbers["origin_euclidean"] and "inside the bulk" in numbers["origin_subspace"]
 
 
@@ -192,13 +192,13 @@ def test_core_numbers_format_the_p_value(hz_p, shown):
     core = {"core_share": 0.9, "core_share_mnd": 0.5, "hz_p": hz_p, "hz_dims": 10.0, "hz_n": 2000.0}
     numbers = ch3.core_numbers(core, 256)
     assert (numbers["hz_p"], numbers["hz_dims"], numbers["hz_n"]) == (shown, "10", "2,000")
-    assert numbers["hz_verdict"] == say.hz_sentence(hz_p) and "lighter" in numbers["core_sentence"]
+    assert numbers["hz_verdict"] == ch3.hz_sentence(hz_p) and "lighter" in numbers["core_sentence"]
 
 
 def test_path_numbers_measure_the_line_in_the_fragment():
     frag, z = _fragment()
     line = np.linspace(z[0], z[1], 11)
-    expected = say.path_sentence(frag.mahalanobis(line, squared=True), frag.mahalanobis(z, squared=True), 8)
+    expected = ch3.path_sentence(frag.mahalanobis(line, squared=True), frag.mahalanobis(z, squared=True), 8)
     assert ch3.path_numbers(frag, line, z)["path_sentence"] == expected
 
 
@@ -208,16 +208,18 @@ def test_association_numbers_pick_the_strongest_label_of_pc1():
 
 
 def test_quality_numbers_word_the_table():
-    rows = {"real": (1.0, 0.8, 1.2, 0.001, 0.7, 0.7), "MND": (2.0, 1.8, 2.2, 0.002, 0.6, 0.5),
-            "GMM k=10": (3.0, 2.8, 3.2, 0.004, 0.5, 0.4), "cube": (40.0, 38.0, 42.0, 0.5, 0.01, 0.0)}
+    rows = {"held_out": (1.0, 0.8, 1.2, 0.001, 0.7, 0.7, 0.4), "mnd": (2.0, 1.8, 2.2, 0.002, 0.6, 0.5, 0.01),
+            "gmm_10": (3.0, 2.8, 3.2, 0.004, 0.5, 0.4, 0.01), "cube": (40.0, 38.0, 42.0, 0.5, 0.01, 0.0, 0.01)}
     table = pd.DataFrame.from_dict(rows, orient="index", columns=["FD", "FD_lo", "FD_hi", "KID", "precision",
-                                                                  "recall"])
+                                                                  "recall", "p_same"])
     for key in ("precision", "recall", "KID"):
         table[f"{key}_lo"], table[f"{key}_hi"] = table[key] * 0.9, table[key] * 1.1
-    numbers = ch3.quality_numbers(table, ["MND", "GMM k=10", "cube"], "cube", ["MND", "GMM k=10"],
-                                  ["GMM k=10"], "real")
+    labels = {"held_out": "held-out images", "mnd": "MND", "gmm_10": "GMM k=10", "cube": "cube"}
+    numbers = ch3.quality_numbers(table, labels, ["mnd", "gmm_10", "cube"], "cube", ["mnd", "gmm_10"],
+                                  ["gmm_10"], "held_out")
     assert numbers["feature_sentence"].endswith("the features tell decoded cube points from faces.")
     assert "Every density model of the z-points is ahead of the cube" in numbers["ranking"]
+    assert "every generator's images from real ones" in numbers["distinguishable"]
     assert numbers["mixture_samples"].endswith("the mixture's samples are worse.")
 
 

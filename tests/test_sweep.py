@@ -107,16 +107,22 @@ def test_cli_sweep_writes_the_table_and_refuses_a_bad_axis(tmp_path, capsys):
 
 def test_headline_row_of_a_gaussian_control_with_the_verdict():
     """A stand-in run whose z-points are an exact MND: MND-like figures, verdict consistent_with_mnd,
-    no FD without a scoring network, and the reconstruction error of images against themselves 0."""
+    the origin (12 sd off on the last axis) outside the predictive regions and beyond every held-out point,
+    every unit active, the held-out loss's last change, no FD without a scoring network, and the
+    reconstruction error of images against themselves 0."""
     from types import SimpleNamespace
 
     from latent_fragments.sweep import headline_row
 
-    z = np.random.default_rng(0).standard_normal((400, 4)) * [3.0, 2.0, 1.0, 0.5] + 1.0
+    rng = np.random.default_rng(0)
+    z = rng.standard_normal((460, 4)) * [3.0, 2.0, 1.0, 0.5] + 6.0
     images = np.zeros((5, 96, 96, 3), np.uint8)
-    run = SimpleNamespace(z_train=z, config=RunConfig(z_dim=4), images=lambda split: images,
-                          reconstruct=lambda x: x)
+    history = [{"val_loss": v} for v in (2.0, 1.0, 0.99, 0.98)]
+    run = SimpleNamespace(z_train=z[:400], z_test=z[400:], history=history, config=RunConfig(z_dim=4),
+                          images=lambda split: images, reconstruct=lambda x: x)
     row = headline_row(run, Settings(quality=True, verdict_draws=19, verdict_points=400), net=None)
-    assert row["verdict"] == "consistent_with_mnd"
+    assert row["verdict"] == "consistent_with_mnd" and row["mardia_p"] > 0.05
     assert row["kurtosis_ratio"] == pytest.approx(1.0, abs=0.15) and row["n90"] == 2  # 9 + 4 of 14.25 > 0.9
+    assert row["origin_beyond_999"] == 1.0 and row["origin_heldout_closer"] == 1.0 and row["active_units"] == 4
+    assert row["heldout_change"] == pytest.approx(0.02 / 1.0)
     assert row["recon_mse"] == 0.0 and np.isnan(row["fd_mnd"]) and np.isnan(row["fd_prior"])

@@ -2,6 +2,7 @@
 other line, the project's own warnings included, still gets through."""
 from __future__ import annotations
 
+import json
 import logging
 import os
 import subprocess
@@ -38,10 +39,10 @@ def test_filtered_stderr_captures_descriptor_2_and_passes_the_rest(capfd):
 
 
 def test_import_of_tensorflow_prints_no_noise():
-    """A fresh interpreter that imports the package, then Keras (and with it TensorFlow), prints only
-    what the script prints itself."""
-    script = ("import sys, latent_fragments, keras; keras.ops.convert_to_tensor([1.0]); "
-              "print('own warning', file=sys.stderr)")
+    """A fresh interpreter that quietens TensorFlow where it starts (:func:`tfnoise.quiet`), then imports
+    Keras (and with it TensorFlow), prints only what the script prints itself."""
+    script = ("import sys; from latent_fragments import tfnoise; tfnoise.quiet(); import keras; "
+              "keras.ops.convert_to_tensor([1.0]); print('own warning', file=sys.stderr)")
     env = {k: v for k, v in os.environ.items() if k not in ("TF_CPP_MIN_LOG_LEVEL", "KERAS_BACKEND")}
     proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300, env=env)
     assert proc.returncode == 0, proc.stderr[-2000:]
@@ -79,3 +80,20 @@ def test_retracing_warnings_of_the_tensorflow_logger_are_dropped(caplog):
         logger.warning("5 out of the last 15 calls to <function f> triggered tf.function retracing. Tracing...")
         logger.warning("a real problem")
     assert [r.getMessage() for r in caplog.records] == ["a real problem"]
+
+
+def test_importing_the_package_changes_nothing_in_the_process():
+    """``import latent_fragments`` (and its light modules) sets no environment variable and installs no
+    import hook; :func:`tfnoise.quiet`, called where a program starts, does both."""
+    script = (
+        "import os, sys, json\n"
+        "env, hooks = dict(os.environ), list(sys.meta_path)\n"
+        "import latent_fragments, latent_fragments.config, latent_fragments.tfnoise, latent_fragments.chapter\n"
+        "same = dict(os.environ) == env and sys.meta_path == hooks\n"
+        "latent_fragments.tfnoise.quiet()\n"
+        "print(json.dumps([same, os.environ.get('TF_CPP_MIN_LOG_LEVEL'), len(sys.meta_path) - len(hooks)]))\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"}
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, env=env)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert json.loads(proc.stdout) == [True, "2", 1]

@@ -66,7 +66,15 @@ def test_vae_loss_is_the_summed_reconstruction_plus_kl():
     per_pixel = float(keras.losses.BinaryCrossentropy()(x, decoder.predict_on_batch(mean)))
     assert recon.mean() == pytest.approx(27_648 * per_pixel, rel=1e-3)
     loss = float(np.ravel(ae.evaluate(x, x, batch_size=4, verbose=0))[0])
-    assert loss == pytest.approx(recon.mean(), rel=1e-3)  # inference: no sample, no KL term
+    assert loss == pytest.approx(recon.mean() + kl.mean(), rel=1e-3)  # inference: no sample, the KL term kept
+    head = encoder.get_layer("z")  # move every posterior mean by 4: the KL term grows by about 5 * 16 / 2
+    kernel, bias = head.get_weights()
+    head.set_weights([kernel, bias + 4.0])
+    mean = np.asarray(encoder.predict_on_batch(x))
+    kl = np.asarray(kl_divergence(mean, np.zeros_like(mean)))
+    recon = np.asarray(summed_bce(x, decoder.predict_on_batch(mean)))
+    loss = float(np.ravel(ae.evaluate(x, x, batch_size=4, verbose=0))[0])
+    assert kl.mean() > 30 and loss - recon.mean() == pytest.approx(kl.mean(), rel=0.02)  # the held-out loss has KL
 
 
 def test_vae_encoder_passes_the_mean_at_inference_and_samples_while_training():

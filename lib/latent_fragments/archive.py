@@ -34,6 +34,7 @@ from typing import Iterator
 
 from .artifacts import ArtifactError, process_alive, atomic_path, read_json
 from .config import ConfigError, RunConfig
+from .layout import CHECKPOINT_STATE, CONFIG, HISTORY, MANIFEST, runs_root
 from .locks import lock_path, run_lock
 
 #: A run folder's name: ``<dataset>-z<z_dim>-<12 hex digits of the key>``.
@@ -56,14 +57,6 @@ class RunEntry:
     complete: bool
     training: bool
     status: str  # "current", "stale" or "unknown" (see the module's rule)
-
-
-def runs_root(artifacts_dir: str | os.PathLike | None = None) -> Path:
-    """``<artifacts>/runs``, where run folders live (chapter 1)."""
-    from .config import default_artifacts_dir
-
-    root = Path(artifacts_dir).expanduser().resolve() if artifacts_dir else default_artifacts_dir()
-    return root / "runs"
 
 
 def human_size(n: int) -> str:
@@ -103,7 +96,7 @@ def key_status(path: Path) -> str:
     from .data import DataError
 
     try:
-        stored = read_json(path / "config.json")
+        stored = read_json(path / CONFIG)
         cfg = RunConfig.from_dict(stored["config"])
         return "current" if cfg.key() == stored.get("key") == path.name.rsplit("-", 1)[-1] else "stale"
     except (ArtifactError, ConfigError, DataError, KeyError, TypeError, OSError):
@@ -118,9 +111,9 @@ def _epochs(path: Path) -> tuple[int, int | None]:
         except (ArtifactError, OSError):
             return None
 
-    config = read("config.json") or {}
+    config = read(CONFIG) or {}
     asked = (config.get("config") or {}).get("epochs")
-    history, checkpoint = read("history.json"), read("checkpoint.json")
+    history, checkpoint = read(HISTORY), read(CHECKPOINT_STATE)
     done = len(history) if isinstance(history, list) else int((checkpoint or {}).get("epochs_done", 0))
     return done, asked
 
@@ -135,7 +128,7 @@ def list_runs(artifacts_dir: str | os.PathLike | None = None) -> list[RunEntry]:
             continue
         done, asked = _epochs(path)
         entries.append(RunEntry(path.name, match["dataset"], int(match["z_dim"]), done, asked,
-                                folder_bytes(path), (path / "manifest.json").exists(), is_training(path),
+                                folder_bytes(path), (path / MANIFEST).exists(), is_training(path),
                                 key_status(path)))
     return entries
 
@@ -167,11 +160,11 @@ def run_problem(path: Path) -> str | None:
     not matching its manifest, a name that is not its key), or ``None`` (chapter 1)."""
     from .runs import manifest_mismatch
 
-    if not (path / "manifest.json").exists():
+    if not (path / MANIFEST).exists():
         return "is not a complete run (no manifest.json: its training never finished)"
     try:
-        mismatch = manifest_mismatch(path, read_json(path / "manifest.json"))
-        stored = read_json(path / "config.json")
+        mismatch = manifest_mismatch(path, read_json(path / MANIFEST))
+        stored = read_json(path / CONFIG)
     except (ArtifactError, FileNotFoundError, KeyError, TypeError) as exc:
         return f"has an unreadable manifest or config.json ({exc})"
     if mismatch is not None:
@@ -284,7 +277,7 @@ def _open_archive(source: Path) -> Iterator[tarfile.TarFile | zipfile.ZipFile]:
 
 
 def _same_files(a: Path, b: Path) -> bool:
-    return read_json(a / "manifest.json") == read_json(b / "manifest.json")
+    return read_json(a / MANIFEST) == read_json(b / MANIFEST)
 
 
 #: The staging folder of an import: ``.import.<pid>.<random>`` in ``<artifacts>/runs``.
@@ -332,7 +325,7 @@ def import_run(source: str | os.PathLike,
         target = root / name
         with run_lock(target, log=lambda s: None):
             if target.exists():
-                if (target / "manifest.json").exists() and _same_files(target, unpacked):
+                if (target / MANIFEST).exists() and _same_files(target, unpacked):
                     return target, False
                 raise ArtifactError(f"{target} exists and differs from the run in {source}; delete it first "
                                     f"(latent-fragments runs clean, or rm -r) to import this one.")

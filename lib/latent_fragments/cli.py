@@ -7,7 +7,7 @@ Examples::
     python -m latent_fragments encode --dataset celeba --data-dir ~/data/celeba --n-images 170000 --epochs 24 --output z.npy
     python -m latent_fragments info --dataset orl --z-dim 64 --epochs 2
     python -m latent_fragments sweep --vary z_dim=32,256 --vary model=ae,vae --seeds 0,1,2 --epochs 4
-    python -m latent_fragments sweep --grid book/05_grid.toml --name chapter5
+    python -m latent_fragments sweep --grid grid.toml --name celeba   # a TOML grid as chapter 5 describes it
     python -m latent_fragments runs list        # also: runs export RUN, runs import FILE, runs clean
 
 The options are made from the fields of :class:`~latent_fragments.config.RunConfig` (one per field, its
@@ -27,8 +27,10 @@ import time
 import typing
 from pathlib import Path
 
-from .config import ConfigError, RunConfig, default_artifacts_dir
+from .config import ConfigError, RunConfig, field_types, parse_seeds, parse_value
 from .faults import check_backend, fault_line
+from .layout import CHECKPOINT_STATE, HISTORY, MANIFEST, artifacts_root, cache_root, runs_root
+from .tfnoise import quiet
 
 
 def config_fields() -> list[dataclasses.Field]:
@@ -40,35 +42,35 @@ def _option(f: dataclasses.Field) -> str:
     return "--" + f.name.replace("_", "-")
 
 
-def _parser_of(hint: object) -> type:
-    """``int`` or ``float`` for a numeric field (argparse parses it), ``str`` for text and tuples."""
+def _typed(name: str, hint: object):
+    """The argparse ``type`` of a field's option: :func:`~latent_fragments.config.parse_value`, named by the
+    field's kind so that argparse's own usage error says e.g. ``invalid int value: 'abc'``; tuples
+    (``--filters``) stay text until :func:`config_from_args`, whose error names the option."""
     if typing.get_origin(hint) is tuple:
         return str
+
+    def convert(text: str):
+        return parse_value(name, text)
+
     kinds = typing.get_args(hint) or (hint,)
-    return next((t for t in (int, float) if t in kinds), str)
+    convert.__name__ = next((t.__name__ for t in (int, float) if t in kinds), "str")
+    return convert
 
 
 def _run_args(parser: argparse.ArgumentParser) -> None:
     """One option per configuration field, named, typed and explained by the field (chapter 1).
 
-    Numbers are parsed by argparse (``--z-dim abc`` gets its usage error); tuples such as ``--filters`` are
-    comma-separated integers, converted by :func:`config_from_args`; every value is checked by
-    :class:`RunConfig` itself. An option not given leaves the field's default.
+    Every value is read by :func:`~latent_fragments.config.parse_value`, the parser of the sweep grid too
+    (``--z-dim abc`` gets argparse's usage error; ``--filters`` takes comma-separated integers), and
+    checked by :class:`RunConfig` itself. An option not given leaves the field's default.
     """
-    hints = typing.get_type_hints(RunConfig)
+    hints = field_types()
     for f in config_fields():
         shown = ",".join(map(str, f.default)) if isinstance(f.default, tuple) else f.default
         default = "" if f.default is None else f" (default {shown})"
-        parser.add_argument(_option(f), dest=f.name, type=_parser_of(hints[f.name]), default=argparse.SUPPRESS,
+        parser.add_argument(_option(f), dest=f.name, type=_typed(f.name, hints[f.name]), default=argparse.SUPPRESS,
                             help=f.metadata["help"] + default)
-    parser.add_argument("--artifacts-dir", default=None, help=f"where runs and caches live (default {default_artifacts_dir()})")
-
-
-def _integers(f: dataclasses.Field, text: str) -> tuple[int, ...]:
-    try:
-        return tuple(int(part) for part in text.split(","))
-    except ValueError:
-        raise ConfigError(f"{_option(f)} must be {len(f.default)} comma-separated integers, got {text!r}") from None
+    parser.add_argument("--artifacts-dir", default=None, help=f"where runs and caches live (default {artifacts_root()})")
 
 
 def config_from_args(args: argparse.Namespace) -> RunConfig:
@@ -77,7 +79,7 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
     for f in config_fields():
         if hasattr(args, f.name):
             value = getattr(args, f.name)
-            given[f.name] = _integers(f, value) if isinstance(f.default, tuple) else value
+            given[f.name] = parse_value(f.name, value, _option(f)) if isinstance(f.default, tuple) else value
     return RunConfig(**given).with_profile()
 
 
@@ -117,8 +119,7 @@ def cmd_encode(args: argparse.Namespace) -> int:
     cfg = config_from_args(args)
     run = get_run(cfg, args.artifacts_dir, train=not args.no_train)
     if args.images_dir:
-        root = Path(args.artifacts_dir).resolve() if args.artifacts_dir else default_artifacts_dir()
-        faces = load_faces(DataSpec(dataset="folder", data_dir=args.images_dir), root / "cache")
+        faces = load_faces(DataSpec(dataset="folder", data_dir=args.images_dir), cache_root(args.artifacts_dir))
     else:
         faces = run.faces
     t0 = time.perf_counter()
@@ -136,12 +137,12 @@ def cmd_info(args: argparse.Namespace) -> int:
 
     cfg = config_from_args(args)
     path = run_dir(cfg, args.artifacts_dir)
-    info = {"run": cfg.run_name(), "path": str(path), "complete": (path / "manifest.json").exists(),
+    info = {"run": cfg.run_name(), "path": str(path), "complete": (path / MANIFEST).exists(),
             "config": cfg.as_dict()}
-    if (path / "history.json").exists():
-        info["history"] = read_json(path / "history.json")
-    elif (path / "checkpoint.json").exists():
-        info["interrupted_after_epoch"] = read_json(path / "checkpoint.json")["epochs_done"]
+    if (path / HISTORY).exists():
+        info["history"] = read_json(path / HISTORY)
+    elif (path / CHECKPOINT_STATE).exists():
+        info["interrupted_after_epoch"] = read_json(path / CHECKPOINT_STATE)["epochs_done"]
     print(json.dumps(info, indent=2))
     return 0
 
@@ -154,7 +155,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     if args.grid:
         plan = plan_from_toml(args.grid, base)
     else:
-        seeds = _seeds(args.seeds)
+        seeds = parse_seeds(args.seeds, "--seeds")
         settings = Settings(quality=not args.no_quality, verdict_draws=args.verdict_draws, n_fake=args.n_fake)
         plan = plan_from_axes(base, args.vary or [], seeds, settings)
     check_sweep_sizes(plan)
@@ -192,18 +193,6 @@ def check_sweep_sizes(plan) -> None:
                               f"least {MIN_TRAIN_FOR_VERDICT} z-points: more images, or --verdict-draws 0.")
 
 
-def _seeds(text: str) -> list[int]:
-    """The model seeds of ``--seeds 0,1,2``; anything else is a :class:`ConfigError` (chapter 5)."""
-    try:
-        seeds = [int(part) for part in text.split(",")]
-    except ValueError:
-        seeds = []
-    if not seeds or min(seeds) < 0:
-        raise ConfigError(f"--seeds must be comma-separated non-negative integers such as 0,1,2, "
-                          f"got {text!r}.")
-    return seeds
-
-
 def cmd_runs(args: argparse.Namespace) -> int:
     """``runs list|export|import|clean``: the run folders of the artefact directory (chapter 1)."""
     from . import archive
@@ -211,7 +200,7 @@ def cmd_runs(args: argparse.Namespace) -> int:
     art = args.artifacts_dir
     if args.action == "list":
         entries = archive.list_runs(art)
-        print(archive.format_runs(entries) if entries else f"no runs under {archive.runs_root(art)}")
+        print(archive.format_runs(entries) if entries else f"no runs under {runs_root(art)}")
     elif args.action == "export":
         dest = archive.export_run(args.run, args.to, art)
         print(f"exported {Path(args.run).name} to {dest} ({archive.human_size(dest.stat().st_size)})")
@@ -252,7 +241,7 @@ def _runs_args(parser: argparse.ArgumentParser) -> None:
     """Options of ``runs``: one sub-command per action on the artefact directory's run folders (chapter 1)."""
     where = argparse.ArgumentParser(add_help=False)
     where.add_argument("--artifacts-dir", default=None,
-                       help=f"where runs live (default {default_artifacts_dir()})")
+                       help=f"where runs live (default {artifacts_root()})")
     actions = parser.add_subparsers(dest="action", required=True)
     actions.add_parser("list", parents=[where],
                        help="one line per run folder: data set, z_dim, epochs, size, state, key")
@@ -282,7 +271,9 @@ def _sweep_args(parser: argparse.ArgumentParser) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of ``python -m latent_fragments``; returns the exit code."""
+    """Entry point of ``python -m latent_fragments`` and ``latent-fragments``; returns the exit code.
+    TensorFlow's start-up noise is filtered from here on (:func:`latent_fragments.tfnoise.quiet`)."""
+    quiet()
     parser = argparse.ArgumentParser(prog="python -m latent_fragments", description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
     p_train = sub.add_parser("train", help="train (or resume) the run of these parameters; prints img/s per epoch")

@@ -13,13 +13,18 @@ of the key, so small runs never mix with full ones.
 from __future__ import annotations
 
 import dataclasses
-import os
 import numbers
+import os
+import re
+import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .artifacts import stable_hash
+from .data.datasets import DATASETS
+from .data.errors import DataError
+from .data.spec import DataSpec
 
 
 def _checkout_root() -> Path | None:
@@ -33,9 +38,6 @@ REPO_ROOT = _checkout_root()
 
 #: Values the small profile caps (``LF_PROFILE=small``).
 SMALL_PROFILE = {"n_images": 600, "epochs": 2}
-
-#: ``n_images=None`` means "all images" except for synthfaces, which can render any number: its default.
-DEFAULT_N_IMAGES = {"synthfaces": 6000}
 
 #: Bump when a change to model or training code makes old runs incomparable.
 CODE_VERSION = 3  # 2: the split has its own seed (split_seed) or CelebA's partition; 3: the key holds the data's
@@ -126,7 +128,7 @@ class RunConfig:
     :meth:`with_profile` applies the execution profile and returns the effective configuration.
     """
 
-    dataset: str = _help("synthfaces, orl, celeba or folder", "synthfaces")
+    dataset: str = _help(", ".join(list(DATASETS)[:-1]) + " or " + list(DATASETS)[-1], "synthfaces")
     data_dir: str | None = _help("CelebA folder (holding img_align_celeba/) or image folder", None)
     n_images: int | None = _help("images to use (default: all; synthfaces 6000)", None)
     z_dim: int = _help("latent dimension", 256)
@@ -153,23 +155,22 @@ class RunConfig:
             object.__setattr__(self, name, value)
 
     def _checked_data(self) -> dict[str, Any]:
-        """The normalised data fields; the data set's own checks are those of ``DataSpec.validate``."""
-        from .data import DataError, DataSpec  # local import: data imports heavy modules lazily
-
+        """The normalised data fields, and the run's one :class:`DataSpec` (checked by ``DataSpec.validate``,
+        its errors raised as :class:`ConfigError`); the default ``n_images`` is the data set's record's."""
         n_images = _positive_int("n_images", self.n_images, allow_none=True)
-        if n_images is None and isinstance(self.dataset, str):
-            n_images = DEFAULT_N_IMAGES.get(self.dataset)
+        if n_images is None and isinstance(self.dataset, str) and self.dataset in DATASETS:
+            n_images = DATASETS[self.dataset].default_n_images
         if self.profile == "small" and n_images is not None:
             n_images = min(n_images, SMALL_PROFILE["n_images"])
-        spec = DataSpec(dataset=self.dataset, data_dir=self.data_dir, n_images=n_images,
-                        image_size=self.image_size, data_seed=self.data_seed)
         try:
-            spec.validate()
+            spec = DataSpec(dataset=self.dataset, data_dir=self.data_dir, n_images=n_images,
+                            image_size=self.image_size, data_seed=self.data_seed)
         except DataError as exc:
             raise ConfigError(str(exc)) from None
         if self.image_size != 96:
             raise ConfigError("image_size must be 96: the encoder halves it four times to 6x6.")
         data_dir = None if self.data_dir is None else str(Path(self.data_dir).expanduser().resolve())
+        object.__setattr__(self, "_data_spec", spec)
         return dict(data_dir=data_dir, n_images=n_images, image_size=int(self.image_size),
                     data_seed=int(self.data_seed))
 
@@ -237,17 +238,10 @@ class RunConfig:
         """Human-readable directory name: ``<dataset>-z<z_dim>-<key>``."""
         return f"{self.dataset}-z{self.z_dim}-{self.key()}"
 
-    def data_spec(self):
-        """The :class:`latent_fragments.data.DataSpec` of this run's images."""
-        from .data import DataSpec
-
-        return DataSpec(
-            dataset=self.dataset,
-            data_dir=self.data_dir,
-            n_images=self.n_images,
-            image_size=self.image_size,
-            data_seed=self.data_seed,
-        )
+    def data_spec(self) -> DataSpec:
+        """The :class:`latent_fragments.data.DataSpec` of this run's images, made and checked once with the
+        configuration."""
+        return self.__dict__["_data_spec"]
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "RunConfig":
@@ -260,3 +254,64 @@ class RunConfig:
         if "filters" in d:
             d["filters"] = tuple(d["filters"])
         return cls(**d)
+
+
+def field_types() -> dict[str, Any]:
+    """The type hint of every :class:`RunConfig` field a user gives (all but ``profile``). Introduced in chapter 1."""
+    hints = typing.get_type_hints(RunConfig)
+    return {f.name: hints[f.name] for f in dataclasses.fields(RunConfig) if f.metadata.get("cli", True)}
+
+
+def parse_value(name: str, text: str, label: str | None = None) -> Any:
+    """The value of the field ``name`` written as text (a command-line option, a ``--vary`` axis, a
+    chapter's parameter): int or float as the field's type says, ``none`` for an optional one, tuples
+    (``filters``) as comma-separated integers, anything else as the text (checked by :class:`RunConfig`).
+    ``label`` names the value in messages (default ``name``). Introduced in chapter 1; the one parser of
+    the CLI and of chapter 5's sweep grid."""
+    types = field_types()
+    if name not in types:
+        raise ConfigError(f"{name!r} is not a run parameter; use one of {sorted(types)}.")
+    hint, label = types[name], label or name
+    if text.lower() == "none" and type(None) in typing.get_args(hint):
+        return None
+    if typing.get_origin(hint) is tuple:
+        try:
+            return tuple(int(part) for part in text.split(","))
+        except ValueError:
+            width = len(RunConfig.__dataclass_fields__[name].default)
+            raise ConfigError(f"{label} must be {width} comma-separated integers, got {text!r}") from None
+    kinds = typing.get_args(hint) or (hint,)
+    for kind in (int, float):
+        if kind in kinds:
+            try:
+                return kind(text)
+            except ValueError:
+                raise ConfigError(f"{label}={text!r} is not a valid value for {name}.") from None
+    return text
+
+
+#: A seed written as text: a non-negative decimal integer without leading zeros ("01" is ambiguous).
+_SEED_TEXT = re.compile(r"0|[1-9][0-9]*")
+
+
+def parse_seeds(value: Any, label: str = "seeds") -> list[int]:
+    """Model seeds from a list of non-negative integers (a TOML grid) or the text ``"0,1,2"`` (the CLI's
+    ``--seeds``, a TOML string, chapter 5's parameter), parsed the same way wherever they are written.
+    Text such as ``"01"`` is ambiguous (seeds 0 and 1, or seed 1?) and refused. Introduced in chapter 5."""
+    if isinstance(value, str):
+        parts = [part.strip() for part in value.split(",")]
+        if any(re.fullmatch(r"0[0-9]+", part) for part in parts):
+            raise ConfigError(f"{label}={value!r} is ambiguous: write the seeds separated by commas, "
+                              f"without leading zeros (0,1 for seeds 0 and 1; 1 for seed 1).")
+        if not all(_SEED_TEXT.fullmatch(part) for part in parts):
+            raise ConfigError(f"{label} must be comma-separated non-negative integers such as 0,1,2, "
+                              f"got {value!r}.")
+        return [int(part) for part in parts]
+    if isinstance(value, (list, tuple)) and value and all(_is_seed(v) for v in value):
+        return [int(v) for v in value]
+    raise ConfigError(f"{label} must be a list of non-negative integers such as [0, 1, 2] or the text "
+                      f"\"0,1,2\", got {value!r}.")
+
+
+def _is_seed(value: Any) -> bool:
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool) and value >= 0

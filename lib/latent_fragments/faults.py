@@ -7,7 +7,8 @@ import errno
 import importlib.util
 import os
 
-from .config import ConfigError, default_artifacts_dir
+from .config import ConfigError
+from .layout import artifacts_root
 
 
 #: Keras backends the model runs under, and the package each needs.
@@ -44,7 +45,7 @@ def fault_line(exc: BaseException, artifacts_dir: str | None) -> str | None:
     if not isinstance(exc, OSError):
         return None
     if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-        where = exc.filename or artifacts_dir or default_artifacts_dir()
+        where = exc.filename or artifacts_root(artifacts_dir)
         return (f"error: no space left on the device ({where}); free space there or point --artifacts-dir "
                 f"(or LF_ARTIFACTS) at a disk with room, then rerun the same command (the half-written file "
                 f"was removed; finished epochs are kept).")

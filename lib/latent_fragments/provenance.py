@@ -12,6 +12,7 @@ from pathlib import Path
 
 from . import __version__
 from .config import REPO_ROOT
+from .layout import MANIFEST
 
 #: The words every run statement starts with (the rendered-book test looks for them).
 STATEMENT_PREFIX = "This page shows run"
@@ -39,7 +40,7 @@ def _git(root: Path, *args: str) -> str:
 def trained_on(run_path: Path) -> str:
     """The date (UTC, ISO) the run at ``run_path`` was completed: its manifest's modification time.
     Introduced in chapter 1."""
-    manifest = Path(run_path) / "manifest.json"
+    manifest = Path(run_path) / MANIFEST
     if not manifest.exists():
         return "unknown date"
     stamp = dt.datetime.fromtimestamp(manifest.stat().st_mtime, tz=dt.timezone.utc)

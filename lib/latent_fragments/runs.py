@@ -30,12 +30,11 @@ from typing import Callable
 import numpy as np
 
 from .artifacts import ArtifactError, atomic_path, clean_stale_temps, file_sha256, read_json, write_json
-from .config import RunConfig, default_artifacts_dir
+from .config import RunConfig
+from .layout import (CHECKPOINT_MODEL, CHECKPOINT_STATE, CONFIG, HISTORY, MANIFEST, MODEL, RUN_FILES, SPLIT,
+                     Z_TEST, Z_TRAIN, cache_root, runs_root)
 from .locks import run_lock
 from .training import decode_to_uint8, fit, predict_batched, progress_printer, require_tensorboard, split_for
-
-RUN_FILES = ("config.json", "autoencoder.keras", "history.json", "split.npz", "z_train.npy", "z_test.npy")
-
 
 @dataclass
 class Run:
@@ -60,11 +59,11 @@ class Run:
         import keras
 
         try:
-            model = keras.saving.load_model(self.path / "autoencoder.keras", safe_mode=True)
+            model = keras.saving.load_model(self.path / MODEL, safe_mode=True)
             encoder, decoder = model.get_layer("encoder"), model.get_layer("decoder")
         except Exception as exc:  # a truncated or foreign file
             raise ArtifactError(
-                f"cannot load {self.path / 'autoencoder.keras'} as this run's autoencoder ({type(exc).__name__}: "
+                f"cannot load {self.path / MODEL} as this run's autoencoder ({type(exc).__name__}: "
                 f"{exc}); delete {self.path} and rerun to retrain."
             ) from exc
         size = self.config.image_size
@@ -74,7 +73,7 @@ class Run:
                  "decoder output": tuple(decoder.output.shape[1:])}
         if found != expected:
             raise ArtifactError(
-                f"{self.path / 'autoencoder.keras'} is a model of another shape ({found}, expected {expected}); "
+                f"{self.path / MODEL} is a model of another shape ({found}, expected {expected}); "
                 f"delete {self.path} and rerun to retrain."
             )
         return model
@@ -119,8 +118,7 @@ class Run:
 
 def run_dir(cfg: RunConfig, artifacts_dir: str | os.PathLike | None = None) -> Path:
     """Directory of the run of ``cfg`` (which need not exist yet)."""
-    root = Path(artifacts_dir).expanduser().resolve() if artifacts_dir else default_artifacts_dir()
-    return root / "runs" / cfg.run_name()
+    return runs_root(artifacts_dir) / cfg.run_name()
 
 
 def _check_writable(path: Path) -> None:
@@ -139,15 +137,15 @@ def _check_writable(path: Path) -> None:
 def write_manifest(path: Path) -> None:
     """Record size and SHA-256 of every run file; the manifest marks the run complete."""
     files = {name: {"bytes": (path / name).stat().st_size, "sha256": file_sha256(path / name)} for name in RUN_FILES}
-    write_json(path / "manifest.json", {"files": files})
+    write_json(path / MANIFEST, {"files": files})
 
 
 def verify_run(path: Path, cfg: RunConfig) -> None:
     """Raise :class:`ArtifactError` unless ``path`` holds a complete run made for exactly ``cfg``."""
-    manifest_path = path / "manifest.json"
+    manifest_path = path / MANIFEST
     if not manifest_path.exists():
         raise ArtifactError(f"{path} holds no complete run (no manifest.json).")
-    stored = read_json(path / "config.json")
+    stored = read_json(path / CONFIG)
     stored_config = {k: v for k, v in (stored.get("config") or {}).items() if k != "data_dir"}
     if stored.get("key") != cfg.key() or stored_config != cfg.portable_dict():
         differing = sorted(k for k, v in cfg.portable_dict().items() if stored_config.get(k) != v)
@@ -180,7 +178,7 @@ def load_run(cfg: RunConfig, artifacts_dir: str | os.PathLike | None = None, fac
     verify_run(path, cfg)
     if faces is None:
         faces = load_data(cfg, artifacts_dir, progress=False)
-    with np.load(path / "split.npz", allow_pickle=False) as split:
+    with np.load(path / SPLIT, allow_pickle=False) as split:
         train_idx, test_idx = split["train"], split["test"]
         split_method = str(split["method"])
     if max(train_idx.max(), test_idx.max()) >= len(faces):
@@ -191,9 +189,9 @@ def load_run(cfg: RunConfig, artifacts_dir: str | os.PathLike | None = None, fac
         faces=faces,
         train_idx=train_idx,
         test_idx=test_idx,
-        history=read_json(path / "history.json"),
-        z_train=np.load(path / "z_train.npy", mmap_mode="r", allow_pickle=False),
-        z_test=np.load(path / "z_test.npy", mmap_mode="r", allow_pickle=False),
+        history=read_json(path / HISTORY),
+        z_train=np.load(path / Z_TRAIN, mmap_mode="r", allow_pickle=False),
+        z_test=np.load(path / Z_TEST, mmap_mode="r", allow_pickle=False),
         split_method=split_method,
     )
 
@@ -202,8 +200,7 @@ def load_data(cfg: RunConfig, artifacts_dir: str | os.PathLike | None = None, pr
     """The image cache of ``cfg``'s data (built on first use) under ``<artifacts>/cache``."""
     from .data import load_faces
 
-    root = Path(artifacts_dir).expanduser().resolve() if artifacts_dir else default_artifacts_dir()
-    return load_faces(cfg.data_spec(), root / "cache", progress=progress)
+    return load_faces(cfg.data_spec(), cache_root(artifacts_dir), progress=progress)
 
 
 def _split(cfg: RunConfig, faces) -> tuple[np.ndarray, np.ndarray, str]:
@@ -233,19 +230,19 @@ def train_run(cfg: RunConfig, artifacts_dir: str | os.PathLike | None = None,
     clean_stale_temps(path)
     if method == "partition":
         log("held out: CelebA's official validation and test partitions (list_eval_partition.txt)")
-    write_json(path / "config.json", {"key": cfg.key(), "config": cfg.as_dict()})
-    with atomic_path(path / "split.npz") as tmp:
+    write_json(path / CONFIG, {"key": cfg.key(), "config": cfg.as_dict()})
+    with atomic_path(path / SPLIT) as tmp:
         np.savez(tmp, train=train_idx, test=test_idx, method=np.array(method))
     autoencoder, history = fit(cfg, faces.images, train_idx, test_idx, path, log=log, tensorboard=tensorboard)
-    with atomic_path(path / "autoencoder.keras") as tmp:
+    with atomic_path(path / MODEL) as tmp:
         autoencoder.save(tmp)
-    write_json(path / "history.json", history)
+    write_json(path / HISTORY, history)
     encoder = autoencoder.get_layer("encoder")
-    for name, idx in (("z_train.npy", train_idx), ("z_test.npy", test_idx)):
+    for name, idx in ((Z_TRAIN, train_idx), (Z_TEST, test_idx)):
         with atomic_path(path / name) as tmp:
             np.save(tmp, predict_batched(encoder, faces.images, idx, desc=f"encoding {name[2:-4]} images"))
     write_manifest(path)
-    for name in ("checkpoint.keras", "checkpoint.json"):
+    for name in (CHECKPOINT_MODEL, CHECKPOINT_STATE):
         (path / name).unlink(missing_ok=True)
     log(f"run stored in runs/{path.name} (under the artefact directory)")
     run = load_run(cfg, artifacts_dir, faces=faces)
@@ -262,7 +259,7 @@ def get_run(cfg: RunConfig, artifacts_dir: str | os.PathLike | None = None, trai
     same time waits for the first and then loads its run instead of training it again.
     """
     path = run_dir(cfg, artifacts_dir)
-    if (path / "manifest.json").exists():
+    if (path / MANIFEST).exists():
         return load_run(cfg, artifacts_dir)
     if not train:
         raise ArtifactError(f"no trained run for this configuration at {path}; train it first "
@@ -271,7 +268,7 @@ def get_run(cfg: RunConfig, artifacts_dir: str | os.PathLike | None = None, trai
         require_tensorboard()
     _check_writable(path.parent.parent)
     with run_lock(path, log or progress_printer()):
-        if (path / "manifest.json").exists():  # trained by the process we waited for
+        if (path / MANIFEST).exists():  # trained by the process we waited for
             return load_run(cfg, artifacts_dir)
         return train_run(cfg, artifacts_dir, log=log, tensorboard=tensorboard)
 

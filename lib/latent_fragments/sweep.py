@@ -5,13 +5,14 @@ variant runs once per seed. It comes from a small TOML file (:func:`plan_from_to
 
     seeds = [0, 1, 2]
     [base]
-    n_images = 1200
-    epochs = 4
-    filters = [16, 32, 64, 64]
+    n_images = 6000
+    epochs = 8
     [variants]
-    "chapter 1" = {}
+    "plain AE" = {}
     "batch norm" = {batch_norm = true}
-    vae = {model = "vae"}
+    VAE = {model = "vae"}
+    [settings]
+    n_boot = 200
 
 or from the command line (:func:`plan_from_axes`: the product of ``--vary z_dim=32,256 --vary model=ae,vae``).
 Each run is :func:`latent_fragments.runs.get_run`'s, cached under its configuration's key: a finished run
@@ -27,7 +28,6 @@ import itertools
 import math
 import os
 import tomllib
-import typing
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,23 +36,30 @@ from typing import Any
 import numpy as np
 
 from .artifacts import atomic_path, read_json, stable_hash, write_json
-from .config import ConfigError, RunConfig, default_artifacts_dir
+from .config import ConfigError, RunConfig, field_types, parse_seeds, parse_value
+from .layout import sweeps_root
 
 #: Bump when the headline figures change: cached rows of older versions are recomputed.
-HEADLINE_VERSION = 1
+HEADLINE_VERSION = 2
+
+#: Bootstrap intervals need this many reference points: a resample of fewer may hold fewer distinct
+#: points than the k = 3 neighbours of precision and recall need.
+MIN_BOOT_POINTS = 20
 
 
 
 @dataclass(frozen=True)
 class Settings:
-    """What is measured for every run of a sweep (chapter 5): the scoring network's FD and KID
-    (``quality``), chapter 4's verdict with ``verdict_draws`` null draws (0: skipped) on at most
-    ``verdict_points`` z-points, and ``n_fake`` decoded samples per generator."""
+    """What is measured for every run of a sweep (chapter 5): the scoring network's FD, KID and recall
+    (``quality``) with ``n_boot`` bootstrap resamples for their 90 % intervals, chapter 4's verdict with
+    ``verdict_draws`` null draws (0: skipped) on at most ``verdict_points`` z-points, and at most
+    ``n_fake`` decoded samples per generator (no more than the held-out half they are compared with)."""
 
     quality: bool = True
     verdict_draws: int = 0
     verdict_points: int = 1500
     n_fake: int = 400
+    n_boot: int = 200
 
 
 @dataclass(frozen=True)
@@ -65,32 +72,6 @@ class Plan:
     def configs(self, variant: str) -> list[RunConfig]:
         """The configurations of one variant, one per seed."""
         return [cfg for name, cfg in self.runs if name == variant]
-
-
-def _field_types() -> dict[str, Any]:
-    hints = typing.get_type_hints(RunConfig)
-    return {f.name: hints[f.name] for f in dataclasses.fields(RunConfig) if f.metadata.get("cli", True)}
-
-
-def parse_value(name: str, text: str) -> Any:
-    """A command-line value of the field ``name``: int, float or text as the field's type says, ``none``
-    for an optional one; tuples (``filters``) as comma-separated integers. Introduced in chapter 5."""
-    types = _field_types()
-    if name not in types:
-        raise ConfigError(f"{name!r} is not a run parameter; use one of {sorted(types)}.")
-    hint = types[name]
-    if text.lower() == "none" and type(None) in typing.get_args(hint):
-        return None
-    try:
-        if typing.get_origin(hint) is tuple:
-            return tuple(int(part) for part in text.split(","))
-        kinds = typing.get_args(hint) or (hint,)
-        for kind in (int, float):
-            if kind in kinds:
-                return kind(text)
-    except ValueError:
-        raise ConfigError(f"{name}={text!r} is not a valid value for {name}.") from None
-    return text
 
 
 def plan_variants(base: RunConfig, variants: dict[str, dict[str, Any]], seeds: list[int],
@@ -127,9 +108,21 @@ def plan_from_axes(base: RunConfig, vary: list[str], seeds: list[int], settings:
 
 
 def _toml_fields(table: dict[str, Any]) -> dict[str, Any]:
-    """Run fields of a TOML table: lists as tuples (``filters``), the text ``"none"`` as None (TOML has no null)."""
-    return {k: tuple(v) if isinstance(v, list) else (None if v == "none" and k != "seeds" else v)
+    """Run fields of a TOML table: lists as tuples (``filters``), text read by :func:`config.parse_value` as
+    on the command line (``"none"`` for an unset field: TOML has no null); ``seeds`` left to ``parse_seeds``."""
+    fields = field_types()
+    return {k: tuple(v) if isinstance(v, list) else (parse_value(k, v) if isinstance(v, str) and k in fields else v)
             for k, v in table.items()}
+
+
+def base_config(table: dict[str, Any], base: RunConfig | None = None) -> RunConfig:
+    """The run configuration of a grid's ``[base]`` table (or a book configuration's, tools/config_book.py)
+    over ``base``, validated; the execution profile is not applied. Introduced in chapter 5."""
+    known = {f.name for f in dataclasses.fields(RunConfig)}
+    unknown = sorted(set(table) - known)
+    if unknown:
+        raise ConfigError(f"unknown run fields {unknown}; use fields of RunConfig: {sorted(known)}.")
+    return dataclasses.replace(base or RunConfig(), **_toml_fields(table))
 
 
 def plan_from_toml(path: str | os.PathLike, base: RunConfig | None = None) -> Plan:
@@ -142,11 +135,12 @@ def plan_from_toml(path: str | os.PathLike, base: RunConfig | None = None) -> Pl
     if unknown:
         raise ConfigError(f"{path}: unknown tables {sorted(unknown)}; use seeds, base, variants, settings.")
     variants = {name: _toml_fields(o) for name, o in spec.get("variants", {"base": {}}).items()}
-    for overrides in variants.values():
+    for name, overrides in variants.items():
         if "seeds" in overrides:
-            overrides["seeds"] = list(overrides["seeds"])
-    cfg = dataclasses.replace(base or RunConfig(), **_toml_fields(spec.get("base", {}))).with_profile()
-    return plan_variants(cfg, variants, list(spec.get("seeds", [0])), Settings(**spec.get("settings", {})))
+            overrides["seeds"] = parse_seeds(spec["variants"][name]["seeds"], f"{path}: seeds of {name!r}")
+    cfg = base_config(spec.get("base", {}), base).with_profile()
+    seeds = parse_seeds(spec.get("seeds", [0]), f"{path}: seeds")
+    return plan_variants(cfg, variants, seeds, Settings(**spec.get("settings", {})))
 
 
 def _row_path(run, settings: Settings) -> Path:
@@ -176,18 +170,46 @@ def sample_sets(run, n: int, seed: int = 0) -> dict[str, np.ndarray]:
     return sets
 
 
-def headline_row(run, settings: Settings, net=None) -> dict[str, Any]:
-    """The headline figures of one run (chapter 5): :func:`~.stats.headline.shape_figures`, the held-out
-    reconstruction MSE, FD and KID of the :func:`sample_sets` (with the scoring network ``net``) and the
-    verdict label. Figures a run does not have (``fd_prior`` of an AE) are NaN."""
-    from .stats.headline import NUMERIC, generator_quality, shape_figures
+def _scored_features(run, net, n_fake: int) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """The reference features (one half of the held-out images, chapter 3's :func:`reference_halves`) and
+    the sets scored against it: the other half (``real``) and each generator's decoded samples, as many
+    as that half holds (at most ``n_fake``). With fewer than 8 held-out images all of them are the
+    reference and there is no ``real`` set."""
+    from .stats.quality import reference_halves
 
+    real = net.features(run.images("test"))
+    if len(real) < 8:
+        reference, scored, n = real, {}, max(n_fake, 10)
+    else:
+        ref_idx, cmp_idx = reference_halves(len(real), seed=0)
+        reference, scored, n = real[ref_idx], {"real": real[cmp_idx]}, min(n_fake, len(cmp_idx))
+    scored.update({name: net.features(run.decode(z)) for name, z in sample_sets(run, n, run.config.seed).items()})
+    return reference, scored
+
+
+def headline_row(run, settings: Settings, net=None) -> dict[str, Any]:
+    """The headline figures of one run (chapter 5): :func:`~.stats.headline.shape_figures`, the origin
+    judged out of sample, active units, the held-out loss's last change, the held-out reconstruction MSE,
+    FD, KID and recall of the :func:`sample_sets` (with the scoring network ``net``) and the verdict label.
+    Figures a run does not have (``fd_prior`` of an AE) are NaN."""
+    from .stats.headline import (
+        NUMERIC,
+        active_units,
+        generator_quality,
+        heldout_change,
+        origin_out_of_sample,
+        shape_figures,
+    )
+
+    z = np.asarray(run.z_train, dtype=np.float64)
     row: dict[str, Any] = {name: math.nan for name in NUMERIC}
-    row.update(shape_figures(np.asarray(run.z_train, dtype=np.float64)), recon_mse=_reconstruction_mse(run))
+    row.update(shape_figures(z), **origin_out_of_sample(z, np.asarray(run.z_test, dtype=np.float64)),
+               active_units=float(active_units(z)), heldout_change=heldout_change(run.history),
+               recon_mse=_reconstruction_mse(run))
     if settings.quality and net is not None:
-        n = max(settings.n_fake, 10)
-        fakes = {name: net.features(run.decode(z)) for name, z in sample_sets(run, n, run.config.seed).items()}
-        row.update(generator_quality(net.features(run.images("test")), fakes))
+        reference, scored = _scored_features(run, net, settings.n_fake)
+        n_boot = settings.n_boot if len(reference) >= MIN_BOOT_POINTS else 0  # k-NN needs distinct points
+        row.update(generator_quality(reference, scored, n_boot=n_boot, seed=run.config.seed))
     row["verdict"] = ""
     if settings.verdict_draws > 0:
         from .stats.filaments import filament_verdict
@@ -206,8 +228,7 @@ def _describe(variant: str, run) -> dict[str, Any]:
 
 def table_path(name: str, artifacts_dir: str | os.PathLike | None = None) -> Path:
     """Where the results table of the sweep ``name`` is written: ``<artifacts>/sweeps/<name>.csv``."""
-    root = Path(artifacts_dir).expanduser().resolve() if artifacts_dir else default_artifacts_dir()
-    return root / "sweeps" / f"{name}.csv"
+    return sweeps_root(artifacts_dir) / f"{name}.csv"
 
 
 def run_sweep(plan: Plan, name: str, artifacts_dir: str | os.PathLike | None = None,

@@ -6,9 +6,12 @@ runs ("All log messages before absl::InitializeLog() ...", "oneDNN custom operat
 some are logged before absl's logging is initialised. :func:`filtered_stderr` captures descriptor 2
 around a block and writes back every line that is not such noise, so the project's own warnings (a
 rebuilt cache, skipped files) still reach the console and the book's pages.
-:func:`install` arranges that the first ``import tensorflow`` of the process runs inside it; the
-package's ``__init__`` calls it. Inside a Jupyter kernel (a chapter being executed), where every line
-on descriptor 2 lands on the page, the import also starts :func:`filter_descriptor_2`, which keeps
+:func:`install` arranges that the first ``import tensorflow`` of the process runs inside it, and
+:func:`quiet` (also lowering ``TF_CPP_MIN_LOG_LEVEL``) is what a program calls where it starts: the
+command line's entry, a chapter's preamble (:func:`latent_fragments.chapter.open_chapter`), the test
+session. Importing the package does neither: it changes nothing in the process. Inside a Jupyter
+kernel (a chapter being executed), where every line on descriptor 2 lands on the page, the import of
+TensorFlow also starts :func:`filter_descriptor_2`, which keeps
 filtering the noise TensorFlow prints later (grappler's remapper message on the first training step).
 """
 from __future__ import annotations
@@ -149,3 +152,11 @@ def install() -> None:
     if "tensorflow" in sys.modules or any(isinstance(f, _QuietFinder) for f in sys.meta_path):
         return
     sys.meta_path.insert(0, _QuietFinder())
+
+
+def quiet() -> None:
+    """Quieten TensorFlow before it loads: ``TF_CPP_MIN_LOG_LEVEL=2`` unless set, and :func:`install`.
+    Called where a program starts (the CLI, a chapter's preamble, the tests), never on import.
+    Introduced in chapter 1."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    install()

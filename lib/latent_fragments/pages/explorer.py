@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 from PIL import Image
 
+from ..data.labels import is_categorical
 from ..plots.explorer import AxisWalk, Frames, FragmentView
 from ..plots.images import tile_images
 from ..stats.gaussian import Gaussian
@@ -26,8 +27,6 @@ MAX_HOVER = 1000
 N_PLANE_AXES = 6
 #: Labels offered for colouring, the most strongly associated with the leading axes first.
 N_FACTORS = 8
-#: Ground-truth labels with this many integer levels or fewer are coloured as categories.
-MAX_LEVELS = 64
 #: The generators the axis walk shows side by side, by ``Generator.kind`` (chapter 3's four families).
 WALK_KINDS = ("mnd", "gmm", "ellipsoid", "cube")
 #: The axis walk runs from -WALK_SIGMA to +WALK_SIGMA standard deviations of each axis.
@@ -58,12 +57,12 @@ def hover_rows(n: int, max_points: int = 200, seed: int = 0) -> np.ndarray:
 def factor_codes(column: pd.Series) -> tuple[np.ndarray, str]:
     """uint8 colour codes (0-255) of a numeric label and a caption of what they mean. Chapter 3.
 
-    Integer labels with 2 to :data:`MAX_LEVELS` levels are categories, coded by their rank; other labels
-    are scaled linearly between their 1st and 99th percentiles (clipped).
+    Categorical labels (:func:`latent_fragments.data.labels.is_categorical`) are coded by the rank of
+    their level; other labels are scaled linearly between their 1st and 99th percentiles (clipped).
     """
     values = column.to_numpy(dtype=np.float64)
     levels = np.unique(values)
-    if pd.api.types.is_integer_dtype(column) and 2 <= len(levels) <= MAX_LEVELS:
+    if is_categorical(column):
         ranks = np.searchsorted(levels, values)
         codes = np.rint(255.0 * ranks / max(len(levels) - 1, 1))
         caption = f"{column.name}: {len(levels)} levels, {levels[0]:g} (dark) to {levels[-1]:g} (bright)"

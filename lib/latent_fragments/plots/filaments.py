@@ -2,9 +2,9 @@
 
 Every function returns a :class:`matplotlib.figure.Figure` (never calls ``plt.show``), 10 inches
 wide, with labelled axes and a title that says what is shown. The data are drawn in
-``COLORS["data"]`` and the null model (by default the multivariate normal fitted to the data, see
-:func:`latent_fragments.stats.filaments.null_model`) in ``COLORS["null"]``, as in the rest of the book; the
-radius-matched null of the verdict figure has a colour of its own. Inputs are the outputs of
+``COLORS["data"]`` and a null model's draws in ``COLORS["null"]`` (grey), as in the rest of the book; the
+verdict figure loops over the null models (:data:`latent_fragments.stats.filaments.NULL_MODELS`), each in
+the colour keyed by its own key. Inputs are the outputs of
 :mod:`latent_fragments.stats.filaments`.
 """
 from __future__ import annotations
@@ -17,7 +17,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from ..stats.filaments import FILAMENT_STATISTICS, FilamentVerdict
+from ..stats.filaments import STATISTICS, FilamentVerdict
 from .style import COLORS, PAGE_WIDTH, color
 
 __all__ = [
@@ -33,7 +33,6 @@ __all__ = [
 _WIDTH = PAGE_WIDTH  # inches, the book's text width (latent_fragments.plots.style)
 DATA = COLORS["data"]
 NULL = COLORS["null"]
-RADIUS_NULL = color("radius_null")
 
 
 def _as_list(arrays: np.ndarray | Sequence[np.ndarray]) -> list[np.ndarray]:
@@ -339,29 +338,30 @@ def plot_radial_profile(profile_df: pd.DataFrame) -> Figure:
 
 
 def plot_verdict(verdict: FilamentVerdict) -> Figure:
-    """Standardised differences of every statistic from both nulls, against the global test's bar.
+    """Standardised differences of every statistic from every null, against each test's bar.
 
     Introduced in chapter 4 (from :func:`latent_fragments.stats.filaments.filament_verdict`). One row per
-    statistic, one marker per null model (filled where the statistic is flagged: significant and at
-    least the minimum relative effect); the vertical lines mark each null's critical value, the largest
-    combined statistic among its replicates (a statistic beyond it has adjusted p <= 1 / (B + 1)).
+    statistic, one marker per null model in its own colour (filled where the statistic is flagged); the
+    dashed lines mark each null's critical value, the largest combined statistic among its replicates.
     """
-    fig, ax = plt.subplots(figsize=(_WIDTH, 4.8), layout="constrained")
-    positions = np.arange(len(FILAMENT_STATISTICS))
-    for offset, (test, colour) in zip((-0.15, 0.15), zip(verdict.tests.values(), (NULL, RADIUS_NULL))):
-        y = positions + offset
-        ax.scatter(test.standardised, y, color=colour, marker="o", facecolors="none", s=40,
-                   label=f"{test.name} (global p = {test.p_value:.2f})")
-        ax.scatter(test.standardised[test.flagged], y[test.flagged], color=colour, marker="o", s=40)
+    fig, ax = plt.subplots(figsize=(_WIDTH, 5.2), layout="constrained")
+    positions = np.arange(len(STATISTICS))
+    n_tests = len(verdict.tests)
+    for i, test in enumerate(verdict.tests.values()):
+        colour = color(test.kind)
+        y = positions + 0.6 * ((i + 0.5) / n_tests - 0.5)
+        ax.scatter(test.standardised, y, color=colour, marker="o", facecolors="none", s=36,
+                   label=f"{test.name} (global p = {test.p_value:.3f})")
+        ax.scatter(test.standardised[test.flagged], y[test.flagged], color=colour, marker="o", s=36)
         bar = float(test.replicate_max.max())
         for sign in (-1, 1):
             ax.axvline(sign * bar, color=colour, linestyle="--", linewidth=1.0)
     ax.axvline(0.0, color="0.6", linewidth=0.8)
-    ax.set_yticks(positions, FILAMENT_STATISTICS)
+    ax.set_yticks(positions, [s.label for s in STATISTICS])
     ax.invert_yaxis()
-    ax.set_xlabel("standardised difference, data against the null (null spreads)")
+    ax.set_xlabel("standardised difference, data against the null (pooled spread of data and replicates)")
     ax.set_ylabel("statistic")
-    ax.set_title(f"Data against both nulls ({verdict.n_null_draws} draws each, {verdict.n_points:,} points); "
-                 f"dashed: largest replicate, filled: flagged", fontsize=10)
+    ax.set_title(f"Data against {n_tests} nulls ({verdict.n_null_draws} replicates each, {verdict.n_points:,} "
+                 f"points); dashed: largest replicate, filled: flagged", fontsize=10)
     ax.legend(fontsize=8, frameon=False, loc="lower right")
     return fig

@@ -208,36 +208,54 @@ def plot_sigma_extent(fragment: Fragment, z: np.ndarray | None = None, sigma_ban
     return fig
 
 
-def plot_quality(table, kinds: Mapping[str, str], measures: Sequence[str] = ("FD", "KID", "precision", "recall"),
+def _symlog_threshold(table, measure: str, reference: str | None) -> float:
+    """Where the FD/KID axis turns from linear to logarithmic: the reference row's interval half-width
+    (the scale at which real images already scatter), else a thousandth of the largest value."""
+    largest = float(np.nanmax(np.abs(table[[measure, f"{measure}_lo", f"{measure}_hi"]].to_numpy(dtype=float))))
+    if reference is not None:
+        half = 0.5 * float(table.loc[reference, f"{measure}_hi"] - table.loc[reference, f"{measure}_lo"])
+        if half > 0:
+            return half
+    return max(1e-3 * largest, 1e-12)
+
+
+def plot_quality(table, kinds: Mapping[str, str], labels: Mapping[str, str] | None = None,
+                 measures: Sequence[str] = ("FD", "KID", "precision", "recall"),
                  reference: str | None = None) -> Figure:
-    """One panel per quality measure: each row of ``table`` as a point with its bootstrap interval.
+    """One panel per quality measure: each row of ``table`` as a point with its 90 % interval.
 
     Introduced in chapter 3. ``table`` is :func:`latent_fragments.stats.quality.quality_table` with
-    intervals (columns ``<measure>``, ``<measure>_lo``, ``<measure>_hi``); ``kinds`` maps each row's name to
-    its colour kind (:func:`latent_fragments.plots.style.color`). The row ``reference`` (real images) is
-    also drawn as a vertical band of its interval. FD and KID are shown on a log scale when positive.
+    intervals (columns ``<measure>``, ``<measure>_lo``, ``<measure>_hi``), keyed by stable keys; ``kinds``
+    maps each key to its colour kind (:func:`latent_fragments.plots.style.color`), ``labels`` to its display
+    text (default: the key). The row ``reference`` (real images) is also drawn as a vertical band of its
+    interval. FD and KID are drawn on a symmetric-log axis, linear within the reference's interval width of
+    0 (both may be negative) and logarithmic beyond, so that sets near real images are not squeezed by a
+    far-off one such as the cube.
     """
-    names = list(table.index)
-    fig, axes = plt.subplots(1, len(measures), figsize=(_WIDTH, 0.32 * len(names) + 1.6), sharey=True,
+    keys = list(table.index)
+    labels = labels or {}
+    fig, axes = plt.subplots(1, len(measures), figsize=(_WIDTH, 0.32 * len(keys) + 1.6), sharey=True,
                              layout="constrained", squeeze=False)
-    y = np.arange(len(names))
+    y = np.arange(len(keys))
     for ax, measure in zip(axes[0], measures):
         values = table[measure].to_numpy(dtype=np.float64)
-        low = np.minimum(values, table[f"{measure}_lo"].to_numpy(dtype=np.float64))
-        high = np.maximum(values, table[f"{measure}_hi"].to_numpy(dtype=np.float64))
+        low = table[f"{measure}_lo"].to_numpy(dtype=np.float64)
+        high = table[f"{measure}_hi"].to_numpy(dtype=np.float64)
         if reference is not None:
             ax.axvspan(table.loc[reference, f"{measure}_lo"], table.loc[reference, f"{measure}_hi"],
                        color=color(kinds[reference]), alpha=0.2, linewidth=0)
-        for i, name in enumerate(names):
+        for i, key in enumerate(keys):
             ax.errorbar(values[i], y[i], xerr=[[values[i] - low[i]], [high[i] - values[i]]], fmt="o",
-                        color=color(kinds[name]), markersize=4, capsize=2, linewidth=1.2)
-        if measure in ("FD", "KID") and np.all(low > 0):
-            ax.set_xscale("log")
+                        color=color(kinds[key]), markersize=4, capsize=2, linewidth=1.2)
+        if measure in ("FD", "KID"):
+            ax.set_xscale("symlog", linthresh=_symlog_threshold(table, measure, reference))
+            ax.axvline(0.0, color=COLORS["null"], linewidth=0.8)
+        name = "FD∞" if measure == "FD" else measure
         better = "lower" if measure in ("FD", "KID") else "higher"
-        ax.set_xlabel(f"{measure} ({better} is better)")
-        ax.set_title(measure, fontsize=10)
+        ax.set_xlabel(f"{name} ({better} is better)")
+        ax.set_title(name, fontsize=10)
         ax.grid(axis="x", alpha=0.3)
-    axes[0][0].set_yticks(y, names, fontsize=8)
+    axes[0][0].set_yticks(y, [labels.get(key, key) for key in keys], fontsize=8)
     axes[0][0].invert_yaxis()
-    fig.suptitle("Quality of each image set against held-out real images (90 % bootstrap intervals)")
+    fig.suptitle("Quality of each image set against held-out real images (90 % intervals)")
     return fig

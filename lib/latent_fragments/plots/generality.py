@@ -1,4 +1,4 @@
-"""Figures of chapter 5: headline figures per variant of a sweep, mean ± sd over seeds."""
+"""Figures of chapter 5: headline figures per variant of a sweep, each run a dot, mean ± sd over seeds."""
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -15,7 +15,7 @@ PANELS = (
     (("n90_share",), ("data",), "share of axes\nfor 90 % of the variance", None),
     (("core_share", "core_expected"), ("data", "mnd"), "share in the 3σ core\n(data, an MND's)", None),
     (("kurtosis_ratio",), ("data",), "Mardia's kurtosis\nover an MND's", 1.0),
-    (("origin_share_closer",), ("data",), "share nearer the centre\nthan the origin", None),
+    (("origin_heldout_closer",), ("data",), "held-out share nearer\nthe centre than the origin", None),
     (("fd_mnd_rel", "fd_prior_rel"), ("mnd", "isotropic_normal"), "FD of decoded samples\nover the cube's FD", 1.0),
 )
 

@@ -10,25 +10,22 @@ from typing import NamedTuple
 
 import numpy as np
 
+from ..stats.generators import GENERATOR_KINDS
+
 #: Width of a figure on the book's page, in inches.
 PAGE_WIDTH = 10.0
 
-#: The book's palette: one colour per kind of point cloud (keys match ``Generator.kind``).
+#: The book's palette: one colour per kind of point cloud; each generator family's colour comes from its
+#: record in :data:`latent_fragments.stats.generators.GENERATOR_KINDS` (keys match ``Generator.kind``).
 COLORS: dict[str, str] = {
     "data": "#1f77b4",                 # encoded training images: blue
     "held_out": "#17becf",             # encoded test images: cyan
     "null": "#7f7f7f",                 # reference / null model curves: grey
     "reconstruction": "#aec7e8",       # reconstructed images: light blue
     "data_centred": "#9edae5",         # the training data centred on its mean: pale cyan
-    "cube": "#d62728",                 # uniform cube: red
-    "ball": "#ff7f0e",                 # uniform ball: orange
-    "isotropic_normal": "#9467bd",     # purple
-    "independent_normals": "#8c564b",  # brown
-    "mnd": "#2ca02c",                  # multivariate normal fitted to the data: green
-    "mnd_truncated": "#98df8a",        # light green
-    "ellipsoid": "#bcbd22",            # uniform inside the data's ellipsoid: olive
-    "gmm": "#e377c2",                  # Gaussian mixture: pink
-    "radius_null": "#393b79",          # chapter 4's null with the data's own radii: dark blue
+    "radius_matched": "#393b79",       # chapter 4's null with the data's own radii: dark blue
+    "mixture": "#ad494a",              # chapter 4's shape-matched mixture null: dark red
+    **{kind.key: kind.colour for kind in GENERATOR_KINDS},
 }
 
 

@@ -2,7 +2,7 @@
 
 The functions here quantify where the encoder puts images in latent space and how artificial
 z-points from :mod:`latent_fragments.stats.generators` compare with them: per-component distributions, radii,
-correlations, Mahalanobis distances and confidence ellipsoids, nearest-neighbour distances, and the
+correlations, confidence ellipses, nearest-neighbour distances, and the
 volume arithmetic behind the "curse of dimensionality" of blog part II.
 
 Conventions: a point cloud is an array of shape ``(n, dim)``; statistics are computed in float64
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from typing import Iterable, Sequence
+from typing import Sequence
 
 import numpy as np
 import pandas as pd
@@ -23,7 +23,7 @@ from scipy.spatial.distance import squareform
 from .gaussian import Gaussian, as_cloud, log_det_bias
 from .generators import Generator
 from .neighbours import knn_distances
-from .regions import PredictiveRegion
+from .regions import PredictiveRegion, nominal_threshold
 
 __all__ = [
     "component_summary",
@@ -31,8 +31,6 @@ __all__ = [
     "radii",
     "correlation_order",
     "strongest_pairs",
-    "mahalanobis",
-    "ellipsoid_fraction",
     "nearest_distance",
     "generator_report",
     "log_ellipsoid_volume",
@@ -175,37 +173,8 @@ def strongest_pairs(corr: np.ndarray, k: int = 10) -> pd.DataFrame:
 
 
 # --------------------------------------------------------------------------------------------
-# Mahalanobis distances and confidence ellipsoids (all through stats.gaussian.Gaussian)
+# Confidence ellipses (the shares inside ellipsoids: stats.regions)
 # --------------------------------------------------------------------------------------------
-
-def mahalanobis(x: np.ndarray, mean: np.ndarray, cov: np.ndarray, squared: bool = False) -> np.ndarray:
-    """Mahalanobis distances ``sqrt((x - mean)^T cov^-1 (x - mean))`` of the rows of ``x``.
-
-    Introduced in chapter 2. Through :meth:`latent_fragments.stats.gaussian.Gaussian.mahalanobis`
-    (eigendecomposition; axes of a singular ``cov`` are floored, not inverted). A 1-D ``x`` is one
-    point. ``squared=True`` returns ``d^2``, chi-square with ``dim`` degrees of freedom for normal data
-    of known ``(mean, cov)``.
-    """
-    x = as_cloud(x, "x")
-    mean = np.asarray(mean, dtype=np.float64)
-    if mean.shape != (x.shape[1],):
-        raise ValueError(f"mean must have shape ({x.shape[1]},), got {mean.shape}")
-    return Gaussian.from_moments(mean, cov).mahalanobis(x, squared=squared)
-
-
-def ellipsoid_fraction(x: np.ndarray, mean: np.ndarray, cov: np.ndarray,
-                       levels: Iterable[float] = (0.95, 0.99)) -> dict[float, float]:
-    """Fraction of the points ``x`` inside the confidence ellipsoids of a *known* normal ``(mean, cov)``.
-
-    Introduced in chapter 2. The level-``p`` ellipsoid is ``{d^2 <= chi2.ppf(p, dim)}``; it holds a
-    share ``p`` of that normal's mass. For a mean and covariance *estimated* from data, new points
-    land inside far less often: use :class:`latent_fragments.stats.regions.PredictiveRegion`.
-    Returns ``{level: fraction}``.
-    """
-    x = as_cloud(x, "x")
-    d2 = mahalanobis(x, mean, cov, squared=True)
-    return {float(level): float(np.mean(d2 <= stats.chi2.ppf(level, x.shape[1]))) for level in levels}
-
 
 def confidence_ellipse(mean2: np.ndarray, cov2: np.ndarray, level: float = 0.95) -> tuple[float, float, float]:
     """Full width, full height and rotation (degrees) of a 2-D normal's level-``level`` ellipse.
@@ -304,7 +273,7 @@ def generator_report(generators: Sequence[Generator], data_train: np.ndarray, da
 # --------------------------------------------------------------------------------------------
 
 def _threshold(level: float, dim: int, threshold: float | None) -> float:
-    return float(stats.chi2.ppf(level, dim)) if threshold is None else float(threshold)
+    return nominal_threshold(level, dim) if threshold is None else float(threshold)
 
 
 def log_ellipsoid_volume(cov: np.ndarray, level: float, threshold: float | None = None) -> float:

@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from ..artifacts import ArtifactError, atomic_path, stable_hash
+from ..data.labels import MAX_LEVELS, is_categorical, label_columns
 
 __all__ = [
     "FEATURE_DIM",
@@ -43,8 +44,6 @@ DENSE_DIM = 32
 FEATURE_DIM = sum(CONV_WIDTHS) + DENSE_DIM
 #: At most this many training images train the network (a random subset of larger training sets).
 MAX_TRAIN = 30_000
-#: Categorical label columns (integers) may have at most this many levels; more are identifiers (seeds).
-MAX_LEVELS = 64
 _DOWNSAMPLE = 3  # 96 -> 32
 
 
@@ -55,19 +54,16 @@ class LeakageError(ValueError):
 def label_targets(labels: pd.DataFrame, max_levels: int = MAX_LEVELS) -> np.ndarray:
     """Standardised regression targets from a label table, float32 ``(n, n_targets)``. Chapter 3.
 
-    Float and binary columns are standardised; integer columns with 3 to ``max_levels`` levels (a hair
-    style, an ORL identity) become one standardised indicator column per level; integer columns with
-    more levels (an image index, a renderer seed) and constant or non-numeric columns are dropped.
+    The columns are those :func:`latent_fragments.data.labels.label_columns` keeps (identifiers such as an
+    image index or a renderer seed, split markers, constant and non-numeric columns are dropped).
+    Continuous and binary columns are standardised; categorical columns of 3 or more levels (a hair
+    style, an ORL identity) become one standardised indicator column per level.
     """
     blocks = []
-    for name in labels.columns:
+    for name in label_columns(labels, max_levels):
         column = labels[name]
-        if not pd.api.types.is_numeric_dtype(column) or column.nunique() < 2:
-            continue
         values = column.to_numpy(dtype=np.float64)
-        if pd.api.types.is_integer_dtype(column) and column.nunique() > 2:
-            if column.nunique() > max_levels:
-                continue
+        if is_categorical(column, max_levels) and column.nunique() > 2:
             values = (values[:, None] == np.unique(values)[None, :]).astype(np.float64)
         blocks.append(values.reshape(len(column), -1))
     if not blocks:

@@ -28,6 +28,8 @@ import warnings
 import numpy as np
 import pandas as pd
 from scipy import special, stats
+
+from ..data.labels import MAX_LEVELS, is_categorical, label_columns
 from threadpoolctl import threadpool_limits
 
 from .components import as_cloud
@@ -42,6 +44,7 @@ __all__ = [
     "origin_in_subspace",
     "origin_position",
     "pc_label_association",
+    "variance_axes_interval",
 ]
 
 def _default_rng(rng: np.random.Generator | None) -> np.random.Generator:
@@ -52,6 +55,22 @@ def _subsample_rows(n: int, max_n: int | None, rng: np.random.Generator) -> np.n
     if max_n is None or n <= max_n:
         return np.arange(n)
     return np.sort(rng.choice(n, int(max_n), replace=False))
+
+
+def variance_axes_interval(z: np.ndarray, fraction: float = 0.9, n_boot: int = 100, level: float = 0.9,
+                           rng: np.random.Generator | None = None) -> tuple[int, int, int]:
+    """How many principal axes carry ``fraction`` of the variance of ``z``, with a percentile interval.
+
+    Introduced in chapter 3 (the claim "a few main axes"): ``(k, lo, hi)``, ``k`` from the fit to all points,
+    ``lo`` and ``hi`` the central ``level`` range of ``k`` over ``n_boot`` resamples of the points (rows drawn
+    with replacement, the Gaussian refitted each time).
+    """
+    z = as_cloud(z)
+    rng = _default_rng(rng)
+    draws = [Gaussian.fit(z[rng.integers(0, len(z), len(z))]).n_components_for(fraction) for _ in range(int(n_boot))]
+    tail = 50.0 * (1.0 - float(level))
+    lo, hi = np.percentile(draws, [tail, 100.0 - tail]) if draws else (np.nan, np.nan)
+    return Gaussian.fit(z).n_components_for(fraction), int(np.floor(lo)), int(np.ceil(hi))
 
 
 #: Chapter 3's name for the Gaussian fitted to the z-points, read as a PCA (:class:`Gaussian`).
@@ -296,14 +315,16 @@ def core_normality(fragment: Fragment, z: np.ndarray, sigma: float = 3.0,
 
 
 def pc_label_association(scores: np.ndarray, labels: pd.DataFrame, n_pcs: int = 10,
-                         max_levels: int = 64) -> pd.DataFrame:
+                         max_levels: int = MAX_LEVELS) -> pd.DataFrame:
     """How strongly each leading principal component goes with each ground-truth label (chapter 3).
 
-    One row per label column, one column per PC (``PC1`` ...). For a continuous or binary label the entry
-    is the absolute Pearson correlation of the label with the PC score; for a categorical label (integer
-    values with 3 to ``max_levels`` levels, e.g. a hair style or an ORL identity) it is the correlation
+    One row per label column, one column per PC (``PC1`` ...). For a continuous label the entry
+    is the absolute Pearson correlation of the label with the PC score; for a categorical label
+    (:func:`latent_fragments.data.labels.is_categorical`, e.g. a hair style or an ORL identity) it is the correlation
     ratio eta, the square root of the share of the score's variance explained by the categories. Both lie
-    in [0, 1]; 0 means no (linear) association. Constant columns and text columns are skipped.
+    in [0, 1]; 0 means no (linear) association. Only the columns
+    :func:`latent_fragments.data.labels.label_columns` keeps are rows (no identifiers, split markers,
+    constant or text columns); for a binary label eta equals the absolute correlation.
     """
     import pandas as pd
 
@@ -313,14 +334,11 @@ def pc_label_association(scores: np.ndarray, labels: pd.DataFrame, n_pcs: int = 
     centred = scores - scores.mean(axis=0)
     total = (centred**2).sum(axis=0)
     rows = {}
-    for name in labels.columns:
+    for name in label_columns(labels, max_levels):
         column = labels[name]
-        if not pd.api.types.is_numeric_dtype(column) or column.nunique() < 2:
-            continue
         values = column.to_numpy(dtype=np.float64)
         levels = np.unique(values)
-        categorical = pd.api.types.is_integer_dtype(column) and 3 <= len(levels) <= max_levels
-        if categorical:
+        if is_categorical(column, max_levels):
             between = np.zeros(scores.shape[1])
             for level in levels:
                 member = values == level

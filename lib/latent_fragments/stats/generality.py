@@ -1,9 +1,13 @@
-"""Which of the blog's conclusions hold across seeds, architectures and data sets (chapter 5).
+"""Which of the blog's conclusions hold across runs, judged only on runs trained well enough (chapter 5).
 
-Each conclusion is a test on one run's headline figures (:mod:`latent_fragments.stats.headline`);
-:func:`conclusion_table` applies them to every run of a sweep and gives, per variant, the share of its
-seeds where the conclusion holds; :func:`conclusions_sentence` and :func:`vae_sentence` say what the
-chapter prints.
+A run is *adequate* when it passes :data:`ADEQUACY` (:func:`adequacy_failures`): its held-out
+reconstruction error within a factor of chapter 1's run, the decoded samples of its ex-post MND diverse
+(their recall against real images at least a share of the real-vs-real recall), and for a VAE no posterior
+collapse and a flat held-out loss. A VAE's prior is not part of the check: how well it generates is what
+chapter 5 compares. Each conclusion is a test on one adequate run's headline figures
+(:data:`CONCLUSIONS`, :func:`conclusion_table`); :func:`across_runs` says whether it holds in all, none or
+some of them, and :func:`miss_probability` what that rule cannot see. Numbers and labels only: the wording
+is :mod:`latent_fragments.pages.generality`'s.
 """
 from __future__ import annotations
 
@@ -13,137 +17,105 @@ from typing import NamedTuple
 
 import pandas as pd
 
+#: The adequacy check: held-out reconstruction MSE at most ``recon_factor`` times chapter 1's run's;
+#: recall of the decoded ex-post MND samples at least ``recall_share`` of the real-vs-real recall (one
+#: face decoded ten times over has a recall near 0); for a VAE at least ``min_active`` active units
+#: (posterior-mean variance > 0.01) and a held-out loss that changed by less than ``max_change`` over the
+#: last 2 epochs.
+ADEQUACY = {"recon_factor": 2.0, "recall_share": 0.2, "min_active": 5, "max_change": 0.01}
+
+#: The level of every test behind a conclusion.
+ALPHA = 0.05
+
+
+def adequacy_failures(row: pd.Series, reference_mse: float) -> list[str]:
+    """The checks of :data:`ADEQUACY` that the run ``row`` fails, in order: ``"reconstruction"``,
+    ``"diversity"``, ``"collapse"``, ``"convergence"`` (a missing figure fails its check; a run without
+    the scoring network's recall fails ``"diversity"``). Introduced in chapter 5."""
+    failed = []
+    if not row["recon_mse"] <= ADEQUACY["recon_factor"] * reference_mse:
+        failed.append("reconstruction")
+    recall, real = row.get("recall_mnd", math.nan), row.get("recall_real", math.nan)
+    if not recall >= ADEQUACY["recall_share"] * real:
+        failed.append("diversity")
+    if row.get("model") == "vae":
+        if not row["active_units"] >= ADEQUACY["min_active"]:
+            failed.append("collapse")
+        if not row["heldout_change"] < ADEQUACY["max_change"]:
+            failed.append("convergence")
+    return failed
+
+
+def adequacy(table: pd.DataFrame, reference_mse: float) -> pd.Series:
+    """:func:`adequacy_failures` of every run, a Series of lists (empty: adequate) indexed like ``table``.
+    Introduced in chapter 5."""
+    return table.apply(lambda r: adequacy_failures(r, reference_mse), axis=1)
+
 
 class Conclusion(NamedTuple):
-    """A conclusion of the blog series and its test on one row of headline figures. Chapter 5."""
+    """A conclusion of the blog series (``claim``: its key on the findings page) as a test on one run's
+    figures. Chapter 5."""
 
     claim: str
     figures: tuple[str, ...]
     holds: Callable[[pd.Series], bool]
 
 
-#: The blog's conclusions, as tests on a run's headline figures (thresholds in the claims).
+#: The blog's conclusions as tests on one run's headline figures (their wording: ``pages.generality``).
 CONCLUSIONS: dict[str, Conclusion] = {
-    "few_axes": Conclusion("a few principal axes carry most of the variance (90 % of it on fewer than half "
-                           "the axes)", ("n90_share",), lambda r: r["n90_share"] < 0.5),
-    "mnd_like": Conclusion("the z-points are close to a multivariate normal (Mardia's kurtosis within 10 % of "
-                           "an MND's)", ("kurtosis_ratio",), lambda r: abs(r["kurtosis_ratio"] - 1.0) <= 0.1),
-    "core_80": Conclusion("a dense core within 3 sigma on every axis holds more than 80 % of the points",
-                          ("core_share",), lambda r: r["core_share"] > 0.8),
-    "core_like_mnd": Conclusion("the core holds the share an MND would put there (within 5 percentage points)",
-                                ("core_share", "core_expected"),
-                                lambda r: abs(r["core_share"] - r["core_expected"]) <= 0.05),
-    "origin_border": Conclusion("the origin lies near or beyond the cloud's border (more than 90 % of the "
-                                "points nearer the centre than the origin)",
-                                ("origin_share_closer",), lambda r: r["origin_share_closer"] > 0.9),
-    "mnd_beats_cube": Conclusion("decoded samples of the fitted MND look more like the data than decoded cube "
-                                 "samples (lower FD)", ("fd_mnd", "fd_cube"), lambda r: r["fd_mnd"] < r["fd_cube"]),
+    "few_axes": Conclusion("few_main_axes", ("n90_share",), lambda r: r["n90_share"] < 0.5),
+    "mnd_like": Conclusion("close_to_mnd", ("mardia_p",), lambda r: r["mardia_p"] > ALPHA),
+    "core_80": Conclusion("dense_core_mnd", ("core_share",), lambda r: r["core_share"] > 0.8),
+    "origin_border": Conclusion("origin_near_border", ("origin_beyond_90", "origin_beyond_999"),
+                                lambda r: r["origin_beyond_90"] == 1 and r["origin_beyond_999"] == 0),
+    "mnd_beats_cube": Conclusion("faces_from_region", ("fd_mnd_hi", "fd_cube_lo"),
+                                 lambda r: r["fd_mnd_hi"] < r["fd_cube_lo"]),
 }
 
 
 def conclusion_table(table: pd.DataFrame) -> pd.DataFrame:
-    """Share of each variant's runs in which each conclusion holds (NaN where its figures are missing).
-
-    Introduced in chapter 5; rows are the variants in the sweep's order, columns the keys of
-    :data:`CONCLUSIONS`."""
+    """1.0 / 0.0 where each conclusion holds / fails in each run of ``table``, NaN where its figures are
+    missing; rows like ``table``, columns the keys of :data:`CONCLUSIONS`. Introduced in chapter 5."""
     out = {}
     for key, conclusion in CONCLUSIONS.items():
-        present = table[list(conclusion.figures)].notna().all(axis=1) if set(conclusion.figures) <= set(table) \
-            else pd.Series(False, index=table.index)
-        held = table.apply(lambda r, c=conclusion: bool(c.holds(r)), axis=1) if present.any() else present
-        out[key] = held.where(present).astype(float).groupby(table["variant"], sort=False).mean()
+        cols = list(conclusion.figures)
+        present = table[cols].notna().all(axis=1) if set(cols) <= set(table) else pd.Series(False, index=table.index)
+        held = [float(conclusion.holds(row)) if ok else math.nan for ok, (_, row) in zip(present, table.iterrows())]
+        out[key] = pd.Series(held, index=table.index, dtype=float)
     return pd.DataFrame(out)
 
 
-def _names(variants) -> str:
-    names = [f"*{v}*" for v in variants]
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+def across_runs(held: pd.Series) -> tuple[str, int, int]:
+    """``(label, runs where it holds, runs measured)`` of one column of :func:`conclusion_table` restricted
+    to the adequate runs: ``"holds"`` in all, ``"fails"`` in none, ``"depends"`` in some, ``"not measured"``.
+    Introduced in chapter 5."""
+    held = held.dropna()
+    n, k = len(held), int(held.sum())
+    if n == 0:
+        return "not measured", 0, 0
+    return ("holds" if k == n else "fails" if k == 0 else "depends"), k, n
 
 
-def conclusion_line(key: str, shares: pd.Series) -> str:
-    """One line of :func:`conclusions_sentence`: does conclusion ``key`` hold in every run, in none, or
-    does it depend on the variant or the seed? ``shares``: variant -> share of its runs. Chapter 5."""
-    claim = CONCLUSIONS[key].claim
-    shares = shares.dropna()
-    if shares.empty:
-        return f"*{claim}*: not measured in this sweep."
-    if (shares == 1).all():
-        return f"{claim[0].upper()}{claim[1:]}: **holds** in every run of every variant."
-    if (shares == 0).all():
-        return f"{claim[0].upper()}{claim[1:]}: **fails** in every run of every variant."
-    mixed = shares[(shares > 0) & (shares < 1)]
-    parts = []
-    if (shares == 1).any():
-        parts.append(f"holds for {_names(shares.index[shares == 1])}")
-    if (shares == 0).any():
-        parts.append(f"fails for {_names(shares.index[shares == 0])}")
-    if len(mixed):
-        parts.append(f"depends on the seed for {_names(mixed.index)}")
-    return f"{claim[0].upper()}{claim[1:]}: **depends** on the run: {'; '.join(parts)}."
+def miss_probability(n_runs: int, failure_share: float = 0.3) -> float:
+    """Chance that a conclusion failing in a share ``failure_share`` of runs holds in all ``n_runs``
+    independent runs, so that "holds in all runs" misses it: ``(1 - failure_share) ** n_runs``.
+    Introduced in chapter 5."""
+    return (1.0 - float(failure_share)) ** int(n_runs)
 
 
-def conclusions_sentence(conclusions: pd.DataFrame) -> str:
-    """A Markdown list, one :func:`conclusion_line` per conclusion of :func:`conclusion_table`. Chapter 5."""
-    return "\n".join(f"- {conclusion_line(key, conclusions[key])}" for key in conclusions.columns)
-
-
-def _stats(values: pd.Series) -> tuple[float, float, int]:
-    values = values.dropna()
-    sd = float(values.std()) if len(values) > 1 else math.nan
-    return float(values.mean()) if len(values) else math.nan, sd, len(values)
-
-
-def compare(a: pd.Series, b: pd.Series) -> str:
-    """``"lower"``, ``"higher"`` or ``"similar"``: is the mean of ``a`` below that of ``b`` by more than twice
-    the standard error of the difference? ``"single"`` with fewer than two values on a side, ``"missing"``
-    without values. Introduced in chapter 5."""
-    (ma, sa, na), (mb, sb, nb) = _stats(a), _stats(b)
-    if na == 0 or nb == 0:
+def interval_compare(a_lo: pd.Series, a_hi: pd.Series, b_lo: pd.Series, b_hi: pd.Series) -> str:
+    """``"lower"`` if every 90 % interval of ``a`` lies below every one of ``b``, ``"higher"`` if above,
+    ``"overlap"`` otherwise, ``"missing"`` without intervals. Disjoint 90 % intervals of two independent
+    estimates with equal standard errors differ at about the 2 % level (1.645 sqrt(2) = 2.33 standard
+    errors of the difference), so the rule is a conservative test at 5 %. Introduced in chapter 5."""
+    ends = [pd.Series(s, dtype=float).dropna() for s in (a_lo, a_hi, b_lo, b_hi)]
+    if any(e.empty for e in ends):
         return "missing"
-    if na < 2 or nb < 2:
-        return "single"
-    se = math.sqrt(sa ** 2 / na + sb ** 2 / nb)
-    if abs(ma - mb) <= 2 * se:
-        return "similar"
-    return "lower" if ma < mb else "higher"
-
-
-def _pm(values: pd.Series) -> str:
-    mean, sd, n = _stats(values)
-    if n < 2:
-        return f"{mean:.3g}"
-    return f"{mean:.3g} ± {0.0 if sd <= 1e-9 * max(1.0, abs(mean)) else sd:.2g}"
-
-
-def vae_sentence(table: pd.DataFrame, ae_variant: str, vae_variant: str) -> str:
-    """Do the VAE's prior samples beat the plain AE's ex-post MND by the scoring network's FD? Chapter 5.
-
-    Compares ``fd_prior`` of the runs of ``vae_variant`` with ``fd_mnd`` of ``ae_variant`` (mean ± sd over
-    seeds, :func:`compare`), and adds how the VAE's own ex-post MND compares with its prior.
-    """
-    ae, vae = table[table["variant"] == ae_variant], table[table["variant"] == vae_variant]
-    prior, ae_mnd = vae.get("fd_prior", pd.Series(dtype=float)), ae.get("fd_mnd", pd.Series(dtype=float))
-    verdict = compare(prior, ae_mnd)
-    if verdict == "missing":
-        return "The FD of the VAE's prior samples or of the AE's ex-post MND was not measured in this sweep."
-    numbers = f"FD {_pm(prior)} for the VAE's prior N(0, I) against {_pm(ae_mnd)} for the plain AE's ex-post MND"
-    first = {
-        "lower": f"The VAE's prior samples beat the plain AE's ex-post MND: {numbers}.",
-        "higher": f"The plain AE's ex-post MND beats the VAE's prior samples: {numbers}.",
-        "similar": f"The VAE's prior samples and the plain AE's ex-post MND are not told apart by the FD over "
-                   f"these seeds: {numbers}.",
-        "single": f"With a single seed on one side no difference can be judged: {numbers}.",
-    }[verdict]
-    own = compare(vae.get("fd_mnd", pd.Series(dtype=float)), prior)
-    second = {
-        "lower": " An MND fitted ex post to the VAE's own posterior means does better than its prior "
-                 f"(FD {_pm(vae['fd_mnd'])}).",
-        "higher": f" The VAE's prior does better than an MND fitted ex post to its posterior means "
-                  f"(FD {_pm(vae['fd_mnd'])}).",
-        "similar": f" An MND fitted ex post to the VAE's posterior means does about as well as its prior "
-                   f"(FD {_pm(vae['fd_mnd'])}).",
-    }.get(own, "")
-    return first + second
+    if ends[1].max() < ends[2].min():
+        return "lower"
+    if ends[0].min() > ends[3].max():
+        return "higher"
+    return "overlap"
 
 
 def verdict_counts(table: pd.DataFrame) -> pd.DataFrame:
@@ -157,16 +129,5 @@ def verdict_counts(table: pd.DataFrame) -> pd.DataFrame:
         [v for v in dict.fromkeys(table["variant"]) if v in set(labelled["variant"])])
 
 
-def figure_summary(table: pd.DataFrame, figures: tuple[str, ...]) -> pd.DataFrame:
-    """``mean ± sd`` text of each figure per variant (one seed: the value alone), for the chapter's table.
-
-    Introduced in chapter 5."""
-    rows = {variant: {f: (_pm(group[f]) if f in group and group[f].notna().any() else "–") for f in figures}
-            for variant, group in table.groupby("variant", sort=False)}
-    frame = pd.DataFrame.from_dict(rows, orient="index")
-    frame.insert(0, "seeds", table.groupby("variant", sort=False).size())
-    return frame
-
-
-__all__ = ["CONCLUSIONS", "Conclusion", "compare", "conclusion_line", "conclusion_table", "conclusions_sentence",
-           "figure_summary", "vae_sentence", "verdict_counts"]
+__all__ = ["ADEQUACY", "ALPHA", "CONCLUSIONS", "Conclusion", "across_runs", "adequacy", "adequacy_failures",
+           "conclusion_table", "interval_compare", "miss_probability", "verdict_counts"]

@@ -5,13 +5,17 @@ blog series compares several of them: a uniform distribution in a cube (part II)
 isotropic and per-component normal distributions, and a multivariate normal fitted to the encoded
 training data (parts III-IV). All share one small interface::
 
-    gen.label                     # display text for tables and legends, e.g. "uniform cube b=1.50"
-    gen.kind                      # stable key of :func:`latent_fragments.plots.style.color`, e.g. "cube"
+    gen.label                     # display text for legends and page text, e.g. "uniform cube b=1.50"
+    gen.kind                      # the family's key in GENERATOR_KINDS (its colour), e.g. "cube"
+    gen.key                       # stable key of this generator in a table, e.g. "mnd_truncated_2"
     gen.dim                       # dimension of the latent space
     gen.sample(n, rng)            # float32 array of shape (n, dim)
 
-``gen.name`` is the old name of ``gen.label`` (transitional, until every caller uses ``label``). The
-normal generators sample through :class:`latent_fragments.stats.gaussian.Gaussian`.
+The families are declared once, in :data:`GENERATOR_KINDS` (key, display label, colour, how chapter 2
+matches it to the data and which members chapter 3 compares); the book's palette
+(:mod:`latent_fragments.plots.style`), chapter 2's :func:`matched_generators` and chapter 3's
+:func:`fragment_generators` iterate over it, so a new family is a class and one record here (plus its
+test). The normal generators sample through :class:`latent_fragments.stats.gaussian.Gaussian`.
 
 Sampling is done in float64 and cast to float32 (the dtype of the encoder's output); the same
 ``numpy.random.Generator`` state always gives the same points.
@@ -21,6 +25,8 @@ This module only needs numpy; it imports no deep-learning framework.
 from __future__ import annotations
 
 import abc
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -39,14 +45,20 @@ __all__ = [
     "TruncatedNormal",
     "UniformEllipsoid",
     "GaussianMixtureGenerator",
+    "GeneratorKind",
+    "FragmentFit",
+    "GENERATOR_KINDS",
+    "generator_kind",
+    "fragment_generators",
 ]
 
 
 class Generator(abc.ABC):
     """Common interface of all latent-point generators. Introduced in chapter 1.
 
-    Subclasses set ``label`` (display text for tables/legends), ``kind`` (stable colour key, see
-    :data:`latent_fragments.plots.style.COLORS`) and ``dim``, and implement :meth:`sample`.
+    Subclasses set ``label`` (display text for legends and pages), ``kind`` (the family's key in
+    :data:`GENERATOR_KINDS`, also its colour key) and ``dim``, and implement :meth:`sample`; a family with
+    parameters overrides :attr:`key` so that two members of it can share a table.
     """
 
     label: str
@@ -54,9 +66,9 @@ class Generator(abc.ABC):
     dim: int
 
     @property
-    def name(self) -> str:
-        """Transitional alias of :attr:`label` (older callers)."""
-        return self.label
+    def key(self) -> str:
+        """Stable key of this generator in a table (never its display label): the family's by default."""
+        return self.kind
 
     @abc.abstractmethod
     def sample(self, n: int, rng: np.random.Generator) -> np.ndarray:
@@ -263,25 +275,36 @@ def cube_b_matching_radius(mean_radius: float, dim: int) -> float:
     return float(mean_radius) / unit_mean
 
 
+def _mean_radius(z: np.ndarray) -> float:
+    return float(np.linalg.norm(z, axis=1).mean())
+
+
+def _matched_cube(z: np.ndarray) -> Generator:
+    dim = z.shape[1]
+    return UniformCube(dim, cube_b_matching_radius(_mean_radius(z), dim))
+
+
+def _matched_ball(z: np.ndarray) -> Generator:
+    dim = z.shape[1]
+    return UniformBall(dim, _mean_radius(z) * (dim + 1) / dim)
+
+
+def _matched_isotropic(z: np.ndarray) -> Generator:
+    return IsotropicNormal(z.shape[1], _mean_radius(z) / np.sqrt(z.shape[1]))
+
+
 def matched_generators(z_train: np.ndarray) -> list[Generator]:
     """The five generators of chapter 2, each matched to the training z-points ``z_train``.
 
-    Introduced in chapter 2. The three generators that ignore the data's shape are matched to its
-    mean radius ``<|z|>``: the uniform cube through :func:`cube_b_matching_radius`, the uniform ball
-    through ``E[R] = r * dim / (dim + 1)``, the isotropic normal through ``E[R] ~ sigma * sqrt(dim)``.
-    The independent normals take each component's mean and std; the multivariate normal the mean and
-    full covariance (the reference).
+    Introduced in chapter 2: every family of :data:`GENERATOR_KINDS` with a ``matched`` fit, in its order.
+    The three generators that ignore the data's shape are matched to its mean radius ``<|z|>``: the
+    uniform cube through :func:`cube_b_matching_radius`, the uniform ball through
+    ``E[R] = r * dim / (dim + 1)``, the isotropic normal through ``E[R] ~ sigma * sqrt(dim)``. The
+    independent normals take each component's mean and std; the multivariate normal the mean and full
+    covariance (the reference).
     """
     z = np.asarray(z_train, dtype=np.float64)
-    dim = z.shape[1]
-    mean_radius = float(np.linalg.norm(z, axis=1).mean())
-    return [
-        UniformCube(dim, cube_b_matching_radius(mean_radius, dim)),
-        UniformBall(dim, mean_radius * (dim + 1) / dim),
-        IsotropicNormal(dim, mean_radius / np.sqrt(dim)),
-        IndependentNormal.fit(z),
-        MultivariateNormal.fit(z),
-    ]
+    return [kind.matched(z) for kind in GENERATOR_KINDS if kind.matched is not None]
 
 
 # --------------------------------------------------------------------------------------------
@@ -318,6 +341,10 @@ class TruncatedNormal(Generator):
         self.sigmas, self.axes = self.gaussian.sigmas, self.gaussian.components.T
         self._q = float(special.ndtr(-max_sigma))
         self.label = name or f"MND truncated at {max_sigma:g}σ"
+
+    @property
+    def key(self) -> str:
+        return f"{self.kind}_{self.max_sigma:g}"
 
     @classmethod
     def fit(cls, z: np.ndarray, max_sigma: float = 2.0, name: str | None = None) -> "TruncatedNormal":
@@ -371,6 +398,10 @@ class UniformEllipsoid(Generator):
         self.threshold = float(stats.chi2.ppf(level, self.dim))
         self.radius = float(np.sqrt(self.threshold))
         self.label = name or f"uniform ellipsoid {level:.0%}"
+
+    @property
+    def key(self) -> str:
+        return f"{self.kind}_{100 * self.level:g}"
 
     @classmethod
     def fit(cls, z: np.ndarray, level: float = 0.99, name: str | None = None) -> "UniformEllipsoid":
@@ -429,6 +460,10 @@ class GaussianMixtureGenerator(Generator):
         self.covariance_type = covariance_type
         self.label = name or f"GMM k={k}"
 
+    @property
+    def key(self) -> str:
+        return f"{self.kind}_{self.n_components}"
+
     @classmethod
     def fit(cls, z: np.ndarray, k: int = 10, covariance_type: str = "full", seed: int = 0,
             reg_covar: float | None = None, max_iter: int = 200, n_init: int = 1,
@@ -471,3 +506,74 @@ class GaussianMixtureGenerator(Generator):
 
     def sample(self, n: int, rng: np.random.Generator) -> np.ndarray:
         return self.sample_with_labels(n, rng)[0]
+
+
+# --------------------------------------------------------------------------------------------
+# The registry: every family of generators, declared once
+# --------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class FragmentFit:
+    """What chapter 3's generators are fitted from: the training z-points, and the Gaussian mixtures the
+    chapter fitted for its held-out likelihoods (``{k: mixture}``) with the best ``k``. Chapter 3."""
+
+    z_train: np.ndarray
+    mixtures: Mapping[int, GaussianMixtureGenerator]
+    best_k: int
+
+
+@dataclass(frozen=True)
+class GeneratorKind:
+    """One family of statistical generators. Introduced in chapter 1.
+
+    ``key`` is the family's :attr:`Generator.kind` (and its colour key), ``label`` its display name,
+    ``colour`` its colour in every figure; ``matched`` builds chapter 2's member matched to the training
+    z-points (None: not in chapter 2), ``in_fragment`` chapter 3's members (an empty list: not compared);
+    ``density`` says whether the family is a density model fitted to the z-points (ex-post density
+    estimation), which chapter 3's ranking holds against the cube.
+    """
+
+    key: str
+    label: str
+    colour: str
+    matched: Callable[[np.ndarray], Generator] | None
+    in_fragment: Callable[[FragmentFit], list[Generator]]
+    density: bool = False
+
+
+def _mixtures(fit: FragmentFit) -> list[Generator]:
+    """Ghosh et al.'s k = 10 and, if another k > 1 is best on held-out points, that one too."""
+    ks = [10] + ([fit.best_k] if fit.best_k not in (1, 10) else [])
+    return [fit.mixtures[k] for k in ks if k in fit.mixtures]
+
+
+#: Every family of generators, in the order of chapter 2's comparison and chapter 3's table.
+GENERATOR_KINDS: tuple[GeneratorKind, ...] = (
+    GeneratorKind("cube", "uniform cube", "#d62728", _matched_cube,
+                  lambda fit: [_matched_cube(fit.z_train)]),
+    GeneratorKind("ball", "uniform ball", "#ff7f0e", _matched_ball,
+                  lambda fit: [_matched_ball(fit.z_train)]),
+    GeneratorKind("isotropic_normal", "isotropic normal", "#9467bd", _matched_isotropic, lambda fit: []),
+    GeneratorKind("independent_normals", "independent normals", "#8c564b", IndependentNormal.fit,
+                  lambda fit: []),
+    GeneratorKind("mnd", "MND", "#2ca02c", MultivariateNormal.fit,
+                  lambda fit: [MultivariateNormal.fit(fit.z_train, name="MND")], density=True),
+    GeneratorKind("mnd_truncated", "truncated MND", "#98df8a", None,
+                  lambda fit: [TruncatedNormal.fit(fit.z_train, max_sigma=c) for c in (2.0, 3.0)]),
+    GeneratorKind("ellipsoid", "uniform in the ellipsoid", "#bcbd22", None,
+                  lambda fit: [UniformEllipsoid.fit(fit.z_train, 0.99, name="uniform in 99 % ellipsoid")]),
+    GeneratorKind("gmm", "Gaussian mixture", "#e377c2", None, _mixtures, density=True),
+)
+
+
+def generator_kind(key: str) -> GeneratorKind:
+    """The family of :data:`GENERATOR_KINDS` with this key. Introduced in chapter 1."""
+    for kind in GENERATOR_KINDS:
+        if kind.key == key:
+            return kind
+    raise KeyError(f"unknown generator kind {key!r}; known: {', '.join(k.key for k in GENERATOR_KINDS)}")
+
+
+def fragment_generators(fit: FragmentFit) -> list[Generator]:
+    """Chapter 3's generators: each family's ``in_fragment`` members, in registry order. Chapter 3."""
+    return [generator for kind in GENERATOR_KINDS for generator in kind.in_fragment(fit)]

@@ -4,10 +4,11 @@ Chapter 1 judges decoded random z-points by a plain pixel measure: the root-mean
 from each image to its nearest neighbour among real training images, on images shrunk to 24x24 so that
 the search is cheap and small shifts matter less. Real held-out images give the reference value.
 
-Chapter 3 compares whole distributions in the feature space of a scoring network: Fréchet distance, KID,
-precision and recall with bootstrap intervals (:func:`quality_table`), against one half of the held-out
-images while the other half gives the real-vs-real value (:func:`reference_halves`), and checks for
-memorisation (:func:`memorisation_table`). Nearest-neighbour distances come from
+Chapter 3 compares whole distributions in the feature space of a scoring network: the extrapolated Fréchet
+distance FD∞, KID, precision and recall, with 90 % intervals whose coverage is checked by simulation
+(``benchmarks/bench_coverage.py``) and a permutation test (:func:`quality_table`), against one half of the
+held-out images while the other half gives the real-vs-real value (:func:`reference_halves`), and checks
+for memorisation (:func:`memorisation_table`). Nearest-neighbour distances come from
 :mod:`latent_fragments.stats.neighbours`, normal fits from :class:`~latent_fragments.stats.gaussian.Gaussian`.
 """
 from __future__ import annotations
@@ -17,6 +18,7 @@ from PIL import Image
 
 from .gaussian import Gaussian
 from .neighbours import knn_distances
+from .regions import ellipsoid_share, nominal_threshold
 
 
 def pixel_vectors(images: np.ndarray, size: int = 24, indices: np.ndarray | None = None) -> np.ndarray:
@@ -53,9 +55,15 @@ def nearest_image_rmse(images: np.ndarray, reference: np.ndarray, size: int = 24
 # sample is a set of distinct points with integer counts, so a bootstrap resample (points drawn with
 # replacement) is evaluated without treating a repeated point as its own neighbour.
 
-#: The measures of :func:`quality_row`, in table order, and the range of their population values.
+#: The measures of :func:`quality_row`, in table order.
 MEASURES = ("FD", "KID", "precision", "recall")
-_RANGES = {"FD": (0.0, np.inf), "KID": (0.0, np.inf), "precision": (0.0, 1.0), "recall": (0.0, 1.0)}
+#: Shares cannot leave [0, 1], so their intervals are cut there (which never excludes the estimate); FD∞ and
+#: the KID are unbiased estimates that may fall below 0, so theirs are not cut.
+_RANGES = {"precision": (0.0, 1.0), "recall": (0.0, 1.0)}
+
+#: Subsample sizes of :func:`frechet_distance_inf`, as shares of the smaller sample, and repetitions per size.
+FD_INF_SHARES = (0.5, 0.625, 0.75, 0.875, 1.0)
+FD_INF_REPEATS = 2
 
 
 def _features(x: np.ndarray, what: str) -> np.ndarray:
@@ -119,6 +127,45 @@ def frechet_distance_features(features1: np.ndarray, features2: np.ndarray) -> f
     """
     f1, f2 = _pair(features1, features2)
     return _fd(f1, np.ones(len(f1), dtype=np.int64), f2, np.ones(len(f2), dtype=np.int64))
+
+
+def frechet_distance_inf(features1: np.ndarray, features2: np.ndarray,
+                         rng: np.random.Generator | None = None) -> float:
+    """The Fréchet distance extrapolated to infinitely many samples, ``FD_inf`` (Chong and Forsyth 2020).
+
+    Introduced in chapter 3. The plug-in estimate (:func:`frechet_distance_features`) is biased upwards,
+    heavily when the sample is not much larger than the dimension (300 points in 144 dimensions give about
+    5 for two samples of one distribution whose FD is 0). Its bias falls roughly like ``1 / n1 + 1 / n2``:
+    FD_inf computes the plug-in FD on random subsamples of both sets without replacement, each the shares
+    :data:`FD_INF_SHARES` of its set (:data:`FD_INF_REPEATS` subsamples per share below 1), fits a straight
+    line in ``1 / n1 + 1 / n2`` and returns its value at 0. On Gaussian controls at chapter 3's sizes its
+    mean stays close to the population FD (``benchmarks/bench_coverage.py``); unlike the plug-in it can be
+    negative.
+    """
+    f1, f2 = _pair(features1, features2)
+    rng = np.random.default_rng(0) if rng is None else rng
+    inverse, values = [], []
+    for share in FD_INF_SHARES:
+        sizes = [max(2, round(share * len(f))) for f in (f1, f2)]
+        for _ in range(FD_INF_REPEATS if share < 1.0 else 1):
+            a, b = (f if size == len(f) else f[rng.choice(len(f), size, replace=False)]
+                    for f, size in zip((f1, f2), sizes))
+            inverse.append(1.0 / sizes[0] + 1.0 / sizes[1])
+            values.append(frechet_distance_features(a, b))
+    if len(set(inverse)) < 2:  # two or three points per set: nothing to extrapolate from
+        return float(np.mean(values))
+    return float(np.polyfit(inverse, values, 1)[1])  # the line's value at 1 / n1 + 1 / n2 = 0
+
+
+def _fd_inf_sd(real: np.ndarray, fake: np.ndarray, n_boot: int, rng: np.random.Generator) -> float:
+    """Standard deviation of :func:`frechet_distance_inf` by a parametric bootstrap: both sets redrawn,
+    at their own sizes, from the normal distributions fitted to them (the FD sees only means and
+    covariances). A resample drawn with replacement would not do: its repeated points shrink the
+    covariance's rank, which the extrapolation in ``1 / n`` reads as a different bias."""
+    fits = Gaussian.fit(real), Gaussian.fit(fake)
+    draws = [frechet_distance_inf(fits[0].sample(len(real), rng), fits[1].sample(len(fake), rng), rng)
+             for _ in range(int(n_boot))]
+    return float(np.std(draws, ddof=1))
 
 
 def _poly_kernel(a: np.ndarray, b: np.ndarray, degree: int, coef0: float) -> np.ndarray:
@@ -202,7 +249,8 @@ def precision_recall(real_features: np.ndarray, fake_features: np.ndarray, k: in
 
 
 def _measures(real, rw, fake, fw, k: int, backend: str = "auto") -> dict[str, float]:
-    return {"FD": _fd(real, rw, fake, fw), "KID": _kid(real, rw, fake, fw),
+    """KID, precision and recall of (weighted) samples: the measures of the nonparametric bootstrap."""
+    return {"KID": float(_kid(real, rw, fake, fw)),
             "precision": _covered_share(fake, fw, real, k, backend),
             "recall": _covered_share(real, rw, fake, k, backend)}
 
@@ -216,58 +264,101 @@ def _resample(n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]
 
 def _bootstrap(real: np.ndarray, fake: np.ndarray, k: int, n_boot: int,
                rng: np.random.Generator) -> list[dict[str, float]]:
-    from threadpoolctl import threadpool_limits
-
     draws = []
-    # small matrices: one BLAS thread and scikit-learn's search (no OpenMP start-up) are several times faster
-    with threadpool_limits(limits=1):
-        for _ in range(int(n_boot)):
-            (ri, rc), (fi, fc) = _resample(len(real), rng), _resample(len(fake), rng)
-            draws.append(_measures(real[ri], rc, fake[fi], fc, k, backend="sklearn"))
+    for _ in range(int(n_boot)):  # scikit-learn's search: no OpenMP start-up for these small sets
+        (ri, rc), (fi, fc) = _resample(len(real), rng), _resample(len(fake), rng)
+        draws.append(_measures(real[ri], rc, fake[fi], fc, k, backend="sklearn"))
     return draws
 
 
-def quality_row(real_features: np.ndarray, fake_features: np.ndarray, k: int = 3, n_boot: int = 0,
-                level: float = 0.9, rng: np.random.Generator | None = None) -> dict[str, float]:
-    """FD, KID, precision and recall of ``fake_features`` against ``real_features``, with bootstrap intervals.
+def kid_permutation_p(real_features: np.ndarray, fake_features: np.ndarray, n_perm: int = 199,
+                      rng: np.random.Generator | None = None) -> float:
+    """Permutation p-value of the hypothesis that both sets come from one distribution, by their KID.
 
-    Introduced in chapter 3. Keys :data:`MEASURES`, ``"n_real"``, ``"n_fake"`` and, for ``n_boot > 0``,
-    ``"<measure>_lo"`` / ``"<measure>_hi"``: a bootstrap interval of level ``level`` from ``n_boot``
-    resamples of both sets (rows drawn with replacement). In a resample a point drawn twice counts twice
-    but is never its own neighbour nor its own KID partner. A resample holds only about 63 % distinct
-    points, which biases its FD (fewer points) and its precision and recall (larger k-NN balls) upwards;
-    the *basic* bootstrap interval ``[2 t - q_hi, 2 t - q_lo]`` (``t`` the estimate, ``q`` the resamples'
-    quantiles) cancels such a shift, where the plain percentile interval would miss the estimate's mean.
-    Interval ends are clipped to the range of the population values (FD and KID >= 0, precision and
-    recall in [0, 1]).
+    Introduced in chapter 3: "can these images be told from real ones at all?". The two sets are pooled,
+    split at random into sets of the original sizes ``n_perm`` times, and the p-value is
+    ``(1 + #{KID_perm >= KID}) / (1 + n_perm)`` (exact level under exchangeability; the smallest possible
+    value is ``1 / (1 + n_perm)``). One kernel matrix of the pooled set serves every permutation.
     """
     real, fake = _pair(real_features, fake_features)
+    rng = np.random.default_rng(0) if rng is None else rng
+    pooled = np.concatenate([real, fake])
+    gram = _poly_kernel(pooled, pooled, 3, 1.0)
+    np.fill_diagonal(gram, 0.0)
+    n1, n2 = len(real), len(fake)
+    first = np.zeros((1 + int(n_perm), len(pooled)))
+    first[0, :n1] = 1.0
+    for row in first[1:]:
+        row[rng.permutation(len(pooled))[:n1]] = 1.0
+    total, inner = first @ gram, gram.sum()
+    within1 = np.einsum("ij,ij->i", total, first)
+    cross = total.sum(axis=1) - within1
+    within2 = inner - within1 - 2.0 * cross
+    kids = within1 / (n1 * (n1 - 1)) + within2 / (n2 * (n2 - 1)) - 2.0 * cross / (n1 * n2)
+    exceed = int(np.sum(kids[1:] >= kids[0]))
+    return float((1 + exceed) / (1 + int(n_perm)))
+
+
+def quality_row(real_features: np.ndarray, fake_features: np.ndarray, k: int = 3, n_boot: int = 0,
+                level: float = 0.9, rng: np.random.Generator | None = None,
+                n_perm: int = 0) -> dict[str, float]:
+    """FD, KID, precision and recall of ``fake_features`` against ``real_features``, with intervals.
+
+    Introduced in chapter 3. Keys :data:`MEASURES` (``"FD"`` is :func:`frechet_distance_inf`),
+    ``"FD_plugin"`` (the biased plug-in FD, for reference), ``"n_real"``, ``"n_fake"``; for ``n_boot > 0``
+    ``"<measure>_lo"`` / ``"<measure>_hi"``: a normal interval of level ``level``, the estimate plus and minus
+    the normal quantile times a bootstrap standard deviation, and for ``n_perm > 0`` ``"p_same"``
+    (:func:`kid_permutation_p`). What each interval covers, checked by simulation at chapter 3's sizes
+    (``benchmarks/bench_coverage.py``):
+
+    - FD: the population FD of the two distributions' normal fits; standard deviation from a parametric
+      bootstrap (:func:`_fd_inf_sd`), exact for Gaussian features, too narrow for heavy-tailed ones;
+    - KID: the population squared MMD (the KID is unbiased, so its interval may reach below 0, and is not
+      clipped); standard deviation from ``n_boot`` resamples of both sets;
+    - precision and recall: their expected value *at these sample sizes* (a k-NN manifold of fewer points is
+      larger, so the values depend on the sizes); standard deviation from the same resamples, in which a
+      point drawn twice is never its own neighbour, cut to [0, 1]. The resamples' own mean is shifted (a
+      resample holds about 63 % distinct points), so the interval is centred on the estimate, not on them.
+    """
+    from scipy import stats
+    from threadpoolctl import threadpool_limits
+
+    real, fake = _pair(real_features, fake_features)
     k = _check_k(k, len(real), len(fake))
-    row = _measures(real, np.ones(len(real)), fake, np.ones(len(fake)), k)
-    if n_boot > 0:
-        draws = _bootstrap(real, fake, k, n_boot, np.random.default_rng(0) if rng is None else rng)
-        tail = 50.0 * (1.0 - float(level))
-        for name in MEASURES:
-            q_lo, q_hi = np.percentile([d[name] for d in draws], [tail, 100.0 - tail])
-            lo, hi = _RANGES[name]
-            row[f"{name}_lo"] = float(np.clip(2.0 * row[name] - q_hi, lo, hi))
-            row[f"{name}_hi"] = float(np.clip(2.0 * row[name] - q_lo, lo, hi))
+    rng = np.random.default_rng(0) if rng is None else rng
+    # small matrices: one BLAS thread is many times faster than several (and than several competing)
+    with threadpool_limits(limits=1):
+        row = {"FD": frechet_distance_inf(real, fake, rng), "FD_plugin": frechet_distance_features(real, fake)}
+        row.update(_measures(real, np.ones(len(real)), fake, np.ones(len(fake)), k))
+        if n_boot > 0:
+            z = float(stats.norm.ppf(0.5 + 0.5 * float(level)))
+            draws = _bootstrap(real, fake, k, n_boot, rng)
+            spread = {name: float(np.std([d[name] for d in draws], ddof=1)) for name in MEASURES[1:]}
+            spread["FD"] = _fd_inf_sd(real, fake, n_boot, rng)
+            for name in MEASURES:
+                lo, hi = _RANGES.get(name, (-np.inf, np.inf))
+                row[f"{name}_lo"] = max(lo, row[name] - z * spread[name])
+                row[f"{name}_hi"] = min(hi, row[name] + z * spread[name])
+        if n_perm > 0:
+            row["p_same"] = kid_permutation_p(real, fake, n_perm, rng)
     row.update({"n_real": float(len(real)), "n_fake": float(len(fake))})
     return row
 
 
 def quality_table(real_features: np.ndarray, generated: dict[str, np.ndarray], k: int = 3, n_boot: int = 0,
-                  level: float = 0.9, seed: int = 0):
-    """One :func:`quality_row` per entry of ``generated`` (``{name: features}``) as a DataFrame.
+                  level: float = 0.9, seed: int = 0, n_perm: int = 0):
+    """One :func:`quality_row` per entry of ``generated`` (``{key: features}``) as a DataFrame.
 
-    Introduced in chapter 3; the index is the generator's name. Include real images that are *not* in
+    Introduced in chapter 3; the index holds the keys of ``generated`` (chapter 3: each generator's stable
+    ``key``, never its display label). Include real images that are *not* in
     ``real_features`` (the other half of the held-out set, :func:`reference_halves`) as one entry to get the
     real-vs-real row, the best any generator can reach with these sample sizes.
     """
     import pandas as pd
 
     rng = np.random.default_rng(seed)
-    rows = {name: quality_row(real_features, features, k=k, n_boot=n_boot, level=level, rng=rng)
+    rows = {name: quality_row(real_features, features, k=k, n_boot=n_boot, level=level, rng=rng,
+                               n_perm=n_perm)
             for name, features in generated.items()}
     frame = pd.DataFrame.from_dict(rows, orient="index")
     frame.index.name = "generator"
@@ -291,14 +382,12 @@ def inside_ellipsoid_share(z_reencoded: np.ndarray, mean: np.ndarray, cov: np.nd
                            level: float = 0.99) -> float:
     """Share of re-encoded z-points inside the level-``level`` ellipsoid of the data's normal fit.
 
-    Introduced in chapter 1 (chapter 3 uses it too): decoded generated images, encoded again, should land
-    where real images do: ``d_M^2 <= chi2.ppf(level, dim)`` under :class:`Gaussian` ``(mean, cov)``.
+    Introduced in chapter 3: decoded generated images, encoded again, should land where real images do:
+    ``d_M^2 <= chi2.ppf(level, dim)`` under :class:`Gaussian` ``(mean, cov)``, the nominal mode of
+    :func:`latent_fragments.stats.regions.ellipsoid_share`.
     """
-    from scipy import stats
-
     gaussian = Gaussian.from_moments(mean, cov)
-    d2 = gaussian.mahalanobis(np.asarray(z_reencoded, dtype=np.float64), squared=True)
-    return float(np.mean(d2 <= stats.chi2.ppf(float(level), gaussian.dim)))
+    return ellipsoid_share(z_reencoded, gaussian, nominal_threshold(level, gaussian.dim))
 
 
 # --------------------------------------------------------------------------------------------

@@ -14,6 +14,11 @@ holds a share ``p`` of the *fitted* distribution but much less of new points fro
   law; its quantiles are those of the training points' own cross-validated distances (20 folds: each
   fold's ``d^2`` under the shrinkage fit to the other 19), which needs no normality. The level is then
   met up to the error of an empirical quantile of ``n`` values, ``sqrt(p (1 - p) / n)``.
+
+"The share of points inside an ellipsoid" is computed here once, by :func:`ellipsoid_share`, at one of
+two levels: the nominal chi-square level (:func:`nominal_threshold`; chapters 1 and 2 show it on
+purpose, to show that it misses, and chapter 3 applies it to a known normal) or the predictive level
+(:meth:`PredictiveRegion.threshold`).
 """
 from __future__ import annotations
 
@@ -25,7 +30,7 @@ from scipy import stats
 
 from .gaussian import Gaussian, as_cloud
 
-__all__ = ["COVARIANCE_NAMES", "PredictiveRegion", "nominal_share_inside"]
+__all__ = ["COVARIANCE_NAMES", "PredictiveRegion", "ellipsoid_share", "nominal_share_inside", "nominal_threshold"]
 
 #: How each method estimates the covariance, for the text.
 COVARIANCE_NAMES = {"hotelling": "sample covariance", "ledoit-wolf": "Ledoit-Wolf shrinkage covariance"}
@@ -83,9 +88,9 @@ class PredictiveRegion:
         return float((n + 1) / n * t2)
 
     def share_inside(self, x: np.ndarray, levels: Iterable[float] = (0.95, 0.99)) -> dict[float, float]:
-        """Share of the rows of ``x`` inside each level's region, ``{level: share}``."""
-        d2 = self.gaussian.mahalanobis(as_cloud(x, "x"), squared=True)
-        return {float(level): float(np.mean(d2 <= self.threshold(level))) for level in levels}
+        """Share of the rows of ``x`` inside each level's region, ``{level: share}`` (the predictive mode
+        of :func:`ellipsoid_share`)."""
+        return {float(level): ellipsoid_share(x, self.gaussian, self.threshold(level)) for level in levels}
 
 
 def _cross_validated_d2(z: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -98,11 +103,25 @@ def _cross_validated_d2(z: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return out
 
 
+def ellipsoid_share(x: np.ndarray, gaussian: Gaussian, threshold: float) -> float:
+    """Share of the rows of ``x`` inside the ellipsoid ``{d^2 <= threshold}`` of ``gaussian`` (squared
+    Mahalanobis distance). The one implementation of this share; ``threshold`` is the nominal
+    (:func:`nominal_threshold`) or the predictive (:meth:`PredictiveRegion.threshold`) one. Introduced in
+    chapter 1."""
+    d2 = gaussian.mahalanobis(as_cloud(x, "x"), squared=True)
+    return float(np.mean(d2 <= threshold))
+
+
+def nominal_threshold(level: float, dim: int) -> float:
+    """``chi2.ppf(level, dim)``: the squared distance inside which a share ``level`` of a *known* normal
+    lies (not of new points when the normal is estimated from data). Introduced in chapter 1."""
+    return float(stats.chi2.ppf(float(level), int(dim)))
+
+
 def nominal_share_inside(z_train: np.ndarray, x: np.ndarray, level: float = 0.99) -> float:
     """Share of ``x`` in the *nominal* chi-square ellipsoid of the sample Gaussian of ``z_train``.
 
     Introduced in chapter 1, to show how far the uncorrected ellipsoid misses its level.
     """
     gaussian = Gaussian.fit(z_train)
-    d2 = gaussian.mahalanobis(as_cloud(x, "x"), squared=True)
-    return float(np.mean(d2 <= stats.chi2.ppf(float(level), gaussian.dim)))
+    return ellipsoid_share(x, gaussian, nominal_threshold(level, gaussian.dim))

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 from sklearn.linear_model import LogisticRegression
 
+from ...data.labels import MAX_LEVELS, is_categorical, label_columns
 from ..components import as_cloud
 from ..gaussian import Gaussian
 from ..neighbours import knn_search
@@ -18,7 +19,7 @@ from .dimension import levina_bickel_dimension, twonn_dimension
 from .graphs import cluster_label_agreement
 
 __all__ = ["neighbour_label_agreement", "large_scale_coordinates", "linear_label_model", "label_carriage",
-           "carriage_sentence", "whole_cloud_summary", "whole_cloud_sentence"]
+           "whole_cloud_summary"]
 
 _CHUNK = 8192
 
@@ -95,10 +96,11 @@ def _carriage_row(knn_indices: np.ndarray, values: np.ndarray, scores: np.ndarra
 
 def label_carriage(knn_indices: np.ndarray, labels: pd.DataFrame, scores: np.ndarray | None = None,
                    clusters: np.ndarray | None = None, rng: np.random.Generator | None = None,
-                   max_levels: int = 64, n_boot: int = 200, min_effect: float = 0.05) -> pd.DataFrame:
+                   max_levels: int = MAX_LEVELS, n_boot: int = 200, min_effect: float = 0.05) -> pd.DataFrame:
     """Which labels the small scales carry: one row per discrete label column. Introduced in chapter 4.
 
-    For every integer column with 2 to ``max_levels`` values: ``levels``, the share of neighbours
+    For every categorical column (:func:`latent_fragments.data.labels.is_categorical`: integers with 2 to
+    ``max_levels`` values, not an identifier or split marker): ``levels``, the share of neighbours
     sharing the label, its ``chance`` value and their ratio ``lift`` (:func:`neighbour_label_agreement`).
     With ``scores`` (e.g. :func:`large_scale_coordinates`): the ``linear-model baseline``
     (:func:`linear_label_model`), ``lift over linear``, a point bootstrap interval (``n_boot``) of the
@@ -108,9 +110,9 @@ def label_carriage(knn_indices: np.ndarray, labels: pd.DataFrame, scores: np.nda
     """
     rng = np.random.default_rng(0) if rng is None else rng
     rows: dict[str, dict[str, float]] = {}
-    for name in labels.columns:
+    for name in label_columns(labels, max_levels):
         column = labels[name]
-        if not pd.api.types.is_integer_dtype(column) or not 2 <= column.nunique() <= max_levels:
+        if not is_categorical(column, max_levels):
             continue
         values = column.to_numpy()
         rows[name] = _carriage_row(knn_indices, values, scores, rng, n_boot, min_effect)
@@ -121,26 +123,6 @@ def label_carriage(knn_indices: np.ndarray, labels: pd.DataFrame, scores: np.nda
     if not len(table):
         return table
     return table.sort_values("lift over linear" if scores is not None else "lift", ascending=False)
-
-
-def carriage_sentence(table: pd.DataFrame) -> str:
-    """What :func:`label_carriage` (with scores) says, as chapter 4 prints it. Introduced in chapter 4.
-
-    "The small scales carry ground truth" only if some label is ``carried``.
-    """
-    if not len(table):
-        return "The run has no discrete labels, so what the small scales carry cannot be asked."
-    carried = table[table["carried"] > 0]
-    row = carried.iloc[0] if len(carried) else table.iloc[0]
-    name = carried.index[0] if len(carried) else table.index[0]
-    numbers = (f"the 20 nearest neighbours of a point share its '{name}' {row['neighbours sharing the label']:.1%} "
-               f"of the time, against {row['linear-model baseline']:.1%} predicted by a linear model of z along the "
-               f"large axes and {row['chance']:.1%} by chance (excess over the linear model "
-               f"{row['excess, 2.5 %']:+.1%} to {row['excess, 97.5 %']:+.1%}, 95 % bootstrap interval)")
-    if len(carried):
-        return f"The small scales carry ground truth: {numbers}."
-    return (f"The small scales carry no ground truth beyond the large-scale trends: even for the label with the "
-            f"largest excess, {numbers}.")
 
 
 def whole_cloud_summary(z: np.ndarray, labels: pd.DataFrame | None = None, k: int = 20
@@ -167,15 +149,3 @@ def whole_cloud_summary(z: np.ndarray, labels: pd.DataFrame | None = None, k: in
     return values, label_carriage(idx, labels, scores=large_scale_coordinates(z))
 
 
-def whole_cloud_sentence(sample: dict[str, float], whole: dict[str, float] | None) -> str:
-    """The dimension estimates of the verdict's sample beside those of all z-points. Chapter 4.
-
-    ``sample`` and ``whole`` hold "points", "TwoNN dimension" and "Levina–Bickel dimension" (as
-    :func:`whole_cloud_summary` returns them); ``whole=None``: the sample is the whole cloud.
-    """
-    if whole is None:
-        return (f"Here the sample is the whole cloud ({sample['points']:,.0f} points), so there is nothing more "
-                f"to measure.")
-    return (f"Here: TwoNN {sample['TwoNN dimension']:.1f} on the sample of {sample['points']:,.0f} against "
-            f"{whole['TwoNN dimension']:.1f} on all {whole['points']:,.0f} points, Levina–Bickel "
-            f"{sample['Levina–Bickel dimension']:.1f} against {whole['Levina–Bickel dimension']:.1f}.")

@@ -1,7 +1,8 @@
 """Control clouds whose answer is known, for chapter 4's verdict (tests and benchmarks).
 
 All have the shape of the book's z-points: ``n`` points in ``dim`` dimensions with about 90 % of the
-variance in 15 leading axes (unit variance each; the remaining axes share the rest), randomly rotated.
+variance in 15 leading axes (unit variance each before distortion; the remaining axes share the rest),
+randomly rotated. :data:`CONTROL_KINDS` says which verdict labels each may get.
 """
 from __future__ import annotations
 
@@ -11,12 +12,17 @@ import numpy as np
 
 __all__ = ["CONTROL_KINDS", "control_cloud"]
 
-#: The control clouds of :func:`control_cloud` and the verdict each should get.
-CONTROL_KINDS: dict[str, str] = {
-    "gaussian": "consistent_with_mnd",
-    "student_t": "large_scale_non_gaussian",
-    "curves": "continuous_small_scale_structure",
-    "clusters": "separate_clusters",
+#: The control clouds of :func:`control_cloud` and the verdict labels each may get (the first is the
+#: expected one). Introduced in chapter 4.
+CONTROL_KINDS: dict[str, tuple[str, ...]] = {
+    "gaussian": ("consistent_with_mnd",),
+    "student_t": ("large_scale_non_gaussian",),
+    "softplus": ("large_scale_non_gaussian",),
+    "banana": ("large_scale_non_gaussian",),
+    "bimodal": ("large_scale_non_gaussian", "separate_clusters"),
+    "sheet": ("continuous_small_scale_structure",),
+    "curves": ("continuous_small_scale_structure", "separate_clusters"),
+    "clusters": ("separate_clusters",),
 }
 
 _HEAD = 15
@@ -28,38 +34,57 @@ def _spectrum(dim: int) -> np.ndarray:
     return np.concatenate([np.ones(min(_HEAD, dim)), np.full(dim - min(_HEAD, dim), math.sqrt(_HEAD / 9 / tail))])
 
 
-def _curves(n: int, rng: np.random.Generator, n_curves: int = 3, harmonics: int = 4) -> np.ndarray:
-    """Points on ``n_curves`` smooth random closed curves in the 15 head axes, unit variance per axis."""
-    which = rng.integers(0, n_curves, n)
-    t = rng.uniform(0.0, 2.0 * math.pi, n)
-    basis = np.concatenate([np.stack([np.cos(h * t), np.sin(h * t)], axis=1) for h in range(1, harmonics + 1)],
-                           axis=1)
-    decay = np.repeat(np.arange(1, harmonics + 1), 2)[:, None]
-    coef = rng.normal(size=(n_curves, 2 * harmonics, _HEAD)) / decay
-    points = np.einsum("nh,nhd->nd", basis, coef[which])
+def _smooth_map(t: np.ndarray, rng: np.random.Generator, harmonics: int = 3) -> np.ndarray:
+    """A smooth random map of parameters ``t`` (n, m) into the 15 head axes, unit variance per axis."""
+    basis = np.concatenate([f(h * t) for h in range(1, harmonics + 1) for f in (np.cos, np.sin)], axis=1)
+    decay = np.repeat(np.arange(1, harmonics + 1), 2 * t.shape[1])[:, None]
+    points = basis @ (rng.normal(size=(basis.shape[1], _HEAD)) / decay)
     return (points - points.mean(axis=0)) / points.std(axis=0)
+
+
+def _softplus(x: np.ndarray) -> np.ndarray:
+    return np.logaddexp(0.0, x)
 
 
 def control_cloud(kind: str, n: int, dim: int, rng: np.random.Generator) -> np.ndarray:
     """``n`` points (float32) of the control ``kind`` (a key of :data:`CONTROL_KINDS`). Chapter 4.
 
     "gaussian": a normal cloud; "student_t": a multivariate t with 5 degrees of freedom (heavy tails,
-    elliptical); "curves": 3 smooth closed curves in the head axes with noise of 2 % of their spread;
-    "clusters": 5 Gaussian clusters of standard deviation 1/4 whose centres are normal in the head.
+    elliptical); "softplus": a Gaussian with ``softplus(2 x)`` on two axes, rescaled to standard deviation 2 so
+    they lead (skewed, smooth, nothing finer); "banana": a Gaussian with two leading axes of standard deviation 1.5, the first bent,
+    ``x1 + 0.5 (x2^2 - 2.25)``;
+    "bimodal": two equal Gaussians 3 standard deviations apart on the first axis; "sheet": points on a
+    smooth curved 3-D sheet in the head axes (parameters uniform on a cube) with noise of 2 % of their
+    spread; "curves": 3 smooth closed curves in the head axes with the same noise; "clusters": 5
+    Gaussian clusters of standard deviation 1/4 whose centres are normal in the head.
     """
+    if kind not in CONTROL_KINDS:
+        raise ValueError(f"unknown control {kind!r}; use one of {sorted(CONTROL_KINDS)}")
     sigmas = _spectrum(dim)
     white = rng.standard_normal((n, dim))
-    if kind == "gaussian":
-        x = white * sigmas
-    elif kind == "student_t":
-        x = white * sigmas / np.sqrt(rng.chisquare(5, n) / 5)[:, None]
-    elif kind == "curves":
-        x = 0.02 * white * sigmas
-        x[:, :_HEAD] += _curves(n, rng)
+    x = white * sigmas
+    if kind == "student_t":
+        x /= np.sqrt(rng.chisquare(5, n) / 5)[:, None]
+    elif kind == "softplus":
+        bent = _softplus(2.0 * x[:, :2])
+        x[:, :2] = 2.0 * (bent - bent.mean(axis=0)) / bent.std(axis=0)
+    elif kind == "banana":
+        x[:, :2] *= 1.5
+        x[:, 0] += 0.5 * (x[:, 1] ** 2 - 2.25)
+    elif kind == "bimodal":
+        x[:, 0] += np.where(rng.random(n) < 0.5, -1.5, 1.5)
+    elif kind in ("sheet", "curves"):
+        x *= 0.02
+        t = (rng.uniform(-1.0, 1.0, (n, 3)) if kind == "sheet"
+             else rng.uniform(0.0, 2.0 * math.pi, (n, 1)))
+        if kind == "sheet":
+            x[:, :_HEAD] += _smooth_map(t, rng)
+        else:
+            which = rng.integers(0, 3, n)
+            maps = [_smooth_map(t, rng, harmonics=4) for _ in range(3)]
+            x[:, :_HEAD] += np.choose(which[:, None], maps)
     elif kind == "clusters":
-        x = 0.25 * white * sigmas
+        x *= 0.25
         x[:, :_HEAD] += rng.standard_normal((5, _HEAD))[rng.integers(0, 5, n)]
-    else:
-        raise ValueError(f"unknown control {kind!r}; use one of {sorted(CONTROL_KINDS)}")
     rotation, _ = np.linalg.qr(rng.standard_normal((dim, dim)))
     return (x @ rotation).astype(np.float32)

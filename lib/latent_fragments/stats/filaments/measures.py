@@ -1,14 +1,17 @@
-"""One measurement per point cloud, and the statistics chapter 4 compares between data and nulls.
+"""One measurement per point cloud, and the registry of statistics chapter 4 compares (chapter 4).
 
 :func:`measure_cloud` does one exact neighbour search (:func:`latent_fragments.stats.neighbours.knn_search`),
-the spanning tree on those lists, HDBSCAN clusters and the Mahalanobis radii of one :class:`Gaussian`
-fit; :func:`filament_statistics` turns it into the values named in :data:`FILAMENT_STATISTICS`.
+the spanning tree on those lists, HDBSCAN clusters, the Mahalanobis radii of one :class:`Gaussian` fit
+and the large-scale shape on the leading principal axes (:func:`~.mixture.shape_statistics`);
+:data:`STATISTICS` declares every statistic once, as a :class:`Statistic` record (key, label, scale,
+how to read it from a :class:`CloudMeasures`), and :func:`filament_statistics` returns them in that order.
+Adding a statistic is one record here (and its test).
 """
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, Callable
 
 import numpy as np
 
@@ -17,10 +20,11 @@ from ..gaussian import Gaussian
 from ..neighbours import knn_search
 from .dimension import levina_bickel_dimension, twonn_dimension
 from .graphs import cluster_cloud, mst_edge_lengths
+from .mixture import shape_statistics
 
 __all__ = [
-    "CloudMeasures", "FILAMENT_STATISTICS", "STATISTIC_SCALES", "measure_cloud", "filament_statistics",
-    "scale_resolution", "scale_sentence", "RESOLVED_SCALE",
+    "CloudMeasures", "Statistic", "STATISTICS", "STATISTIC_KEYS", "SCALES", "statistic", "statistic_index",
+    "measure_cloud", "filament_statistics", "scale_resolution", "RESOLVED_SCALE",
 ]
 
 
@@ -31,7 +35,9 @@ class CloudMeasures:
     ``knn_dist``/``knn_idx``: the ``k`` nearest neighbours (:func:`knn_search`); ``mst_edges``: the
     sorted spanning-tree edge lengths (:func:`mst_edge_lengths` on the same neighbour lists);
     ``clusters`` and ``cluster_summary``: :func:`cluster_cloud` in the leading principal axes;
-    ``gaussian``: the :class:`Gaussian` fitted to the cloud, ``radii``: the Mahalanobis radii in it.
+    ``gaussian``: the :class:`Gaussian` fitted to the cloud, ``radii``: the Mahalanobis radii in it;
+    ``shape``: the large-scale shape on the leading axes (:func:`~.mixture.shape_statistics`).
+    Introduced in chapter 4.
     """
 
     knn_dist: np.ndarray
@@ -41,6 +47,7 @@ class CloudMeasures:
     cluster_summary: dict[str, Any]
     radii: np.ndarray
     gaussian: Gaussian
+    shape: dict[str, float] = field(default_factory=dict)
 
     @property
     def total_variance(self) -> float:
@@ -48,30 +55,85 @@ class CloudMeasures:
         return float(self.gaussian.variances.sum())
 
 
-#: Names of the statistics :func:`filament_statistics` returns, in order (chapter 4's verdict table).
-FILAMENT_STATISTICS: tuple[str, ...] = (
-    "mean 1-NN distance", "mean 10-NN distance", "mean 20-NN distance", "TwoNN dimension",
-    "Levina–Bickel dimension", "median MST edge", "MST edge 99th percentile / median",
-    "HDBSCAN clusters", "share of points in clusters", "Mahalanobis radius sd / mean",
+@dataclass(frozen=True)
+class Statistic:
+    """One statistic of chapter 4's verdict. Introduced in chapter 4.
+
+    ``key`` (stable, used in tables and code), ``label`` (display), ``scale``: what it looks at -
+    "small" (neighbours, local dimension, spanning tree), "clusters" (HDBSCAN) or "large" (the radial
+    profile and the shape on the leading axes); ``value`` reads it from a :class:`CloudMeasures`;
+    ``sd_floor`` is added in quadrature to its spread between null draws (so counts that are 0 in every
+    draw give finite standardised differences), ``relative_floor`` bounds the denominator of its
+    relative difference from below.
+    """
+
+    key: str
+    label: str
+    scale: str
+    value: Callable[[CloudMeasures], float]
+    sd_floor: float = 0.0
+    relative_floor: float = 0.0
+
+
+def _mst_tail(m: CloudMeasures) -> float:
+    median = float(np.median(m.mst_edges))
+    return float(np.quantile(m.mst_edges, 0.99) / median) if median > 0 else math.nan
+
+
+#: The statistics of chapter 4's verdict, in table order. Introduced in chapter 4.
+STATISTICS: tuple[Statistic, ...] = (
+    Statistic("nn1", "mean 1-NN distance", "small", lambda m: float(m.knn_dist[:, 0].mean())),
+    Statistic("nn10", "mean 10-NN distance", "small", lambda m: float(m.knn_dist[:, 9].mean())),
+    Statistic("nn20", "mean 20-NN distance", "small", lambda m: float(m.knn_dist[:, 19].mean())),
+    Statistic("twonn", "TwoNN dimension", "small", lambda m: twonn_dimension(None, knn=m.knn_dist)),
+    Statistic("levina_bickel", "Levina–Bickel dimension", "small",
+              lambda m: levina_bickel_dimension(None, knn=m.knn_dist)),
+    Statistic("mst_median", "median MST edge", "small", lambda m: float(np.median(m.mst_edges))),
+    Statistic("mst_tail", "MST edge 99th percentile / median", "small", _mst_tail),
+    Statistic("clusters", "HDBSCAN clusters", "clusters", lambda m: float(m.cluster_summary["n_clusters"]),
+              sd_floor=0.5, relative_floor=1.0),
+    Statistic("cluster_share", "share of points in clusters", "clusters",
+              lambda m: 1.0 - float(m.cluster_summary["noise_share"]), sd_floor=0.005, relative_floor=1.0),
+    Statistic("radius_spread", "Mahalanobis radius sd / mean", "large",
+              lambda m: float(m.radii.std() / m.radii.mean())),
+    Statistic("skewness", "Mardia skewness (leading axes)", "large", lambda m: m.shape["skewness"]),
+    Statistic("kurtosis", "Mardia kurtosis (leading axes)", "large", lambda m: m.shape["kurtosis"]),
+    Statistic("flattest_axis", "kurtosis of the flattest leading axis", "large",
+              lambda m: m.shape["flattest_axis"]),
 )
 
-#: What each statistic of :data:`FILAMENT_STATISTICS` looks at: "small" scales (neighbours, local
-#: dimension, spanning tree), "clusters" (HDBSCAN) or the "large" scale (the radial profile).
-STATISTIC_SCALES: tuple[str, ...] = ("small",) * 7 + ("clusters", "clusters", "large")
+#: The keys of :data:`STATISTICS`, in order.
+STATISTIC_KEYS: tuple[str, ...] = tuple(s.key for s in STATISTICS)
+#: The scale of each statistic of :data:`STATISTICS`, as an array (for masks).
+SCALES: np.ndarray = np.array([s.scale for s in STATISTICS])
 
-#: Median nearest-neighbour distance, as a fraction of the typical pairwise distance, below which a
-#: run is said to resolve small scales (:func:`scale_sentence`).
+#: Median nearest-neighbour distance, as a fraction of the cloud's typical pairwise distance, below which a
+#: run is said to resolve scales well below the cloud's size (chapter 4's page).
 RESOLVED_SCALE = 0.25
 
 
-def measure_cloud(x: np.ndarray, k: int = 20, mst_k: int = 15, n_pcs: int = 10,
-                  pca: Gaussian | None = None) -> CloudMeasures:
-    """k-NN lists, spanning tree, HDBSCAN clusters and radii of ``x``, from one search. Chapter 4.
+def statistic_index(key: str) -> int:
+    """Position of the statistic ``key`` in :data:`STATISTICS`. Introduced in chapter 4."""
+    try:
+        return STATISTIC_KEYS.index(key)
+    except ValueError:
+        raise KeyError(f"unknown statistic {key!r}; known: {', '.join(STATISTIC_KEYS)}") from None
+
+
+def statistic(key: str) -> Statistic:
+    """The :class:`Statistic` record of ``key``. Introduced in chapter 4."""
+    return STATISTICS[statistic_index(key)]
+
+
+def measure_cloud(x: np.ndarray, k: int = 20, mst_k: int = 15, n_pcs: int = 10, pca: Gaussian | None = None,
+                  n_axes: int = 5) -> CloudMeasures:
+    """k-NN lists, spanning tree, HDBSCAN clusters, radii and large-scale shape of ``x``. Chapter 4.
 
     The search for ``max(k, mst_k)`` neighbours is done once; the spanning tree is that of the
     ``mst_k``-NN graph, bridged where disconnected (:func:`mst_edge_lengths` with ``dense_max=0``:
     the same method for every cloud size). ``pca``: the Gaussian whose axes the clustering uses
-    (pass the data's for a null draw), else the one fitted to ``x``.
+    (pass the data's for a null draw), else the one fitted to ``x``. The shape statistics use the
+    ``n_axes`` leading axes of ``x``'s own fit.
     """
     x = as_cloud(x, "x")
     own = Gaussian.fit(x)
@@ -80,42 +142,24 @@ def measure_cloud(x: np.ndarray, k: int = 20, mst_k: int = 15, n_pcs: int = 10,
     clusters, summary = cluster_cloud(x, n_pcs=n_pcs, pca=own if pca is None else pca)
     rank = int(np.count_nonzero(own.variances > 1e-12 * max(float(own.variances[0]), np.finfo(float).tiny)))
     radii = np.linalg.norm(own.whiten(x, rank), axis=1)
-    return CloudMeasures(dist[:, :k], idx[:, :k], edges, clusters, summary, radii, own)
+    shape = shape_statistics(own.whiten(x, min(int(n_axes), rank)))
+    return CloudMeasures(dist[:, :k], idx[:, :k], edges, clusters, summary, radii, own, shape)
 
 
 def filament_statistics(m: CloudMeasures) -> np.ndarray:
-    """The values named in :data:`FILAMENT_STATISTICS` for one measured cloud (needs ``k >= 20``). Chapter 4."""
+    """The values of :data:`STATISTICS` for one measured cloud (needs ``k >= 20``). Chapter 4."""
     if m.knn_dist.shape[1] < 20:
         raise ValueError(f"filament_statistics needs 20 neighbours per point, got {m.knn_dist.shape[1]}")
-    dist, edges, summary = m.knn_dist, m.mst_edges, m.cluster_summary
-    median_edge = float(np.median(edges))
-    return np.array([
-        dist[:, 0].mean(), dist[:, 9].mean(), dist[:, 19].mean(),
-        twonn_dimension(None, knn=dist), levina_bickel_dimension(None, knn=dist),
-        median_edge, np.quantile(edges, 0.99) / median_edge if median_edge > 0 else math.nan,
-        summary["n_clusters"], 1 - summary["noise_share"],
-        m.radii.std() / m.radii.mean(),
-    ])
+    return np.array([s.value(m) for s in STATISTICS], dtype=np.float64)
 
 
-def scale_resolution(m: CloudMeasures) -> float:
-    """Median nearest-neighbour distance as a fraction of the typical pairwise distance. Chapter 4.
+def scale_resolution(m: CloudMeasures, width: float | None = None) -> float:
+    """Median nearest-neighbour distance as a fraction of a typical pairwise distance. Chapter 4.
 
-    The typical distance between two points of the cloud is ``sqrt(2 trace(cov))`` (the root mean
-    square over all pairs). Near 1, a point's nearest neighbour is about as far as any other point:
-    the sample cannot resolve structure finer than the cloud itself.
+    ``width=None``: the typical distance between two points of the cloud, ``sqrt(2 trace(cov))`` (the
+    root mean square over all pairs); else ``width``, e.g. the typical distance between two points of
+    one mixture component (:meth:`~.mixture.HeadMixture.component_width`). Near 1, a point's nearest
+    neighbour is about as far as any other point: the sample resolves nothing finer than the reference.
     """
-    typical = math.sqrt(2.0 * m.total_variance)
+    typical = math.sqrt(2.0 * m.total_variance) if width is None else float(width)
     return float(np.median(m.knn_dist[:, 0]) / typical) if typical > 0 else math.nan
-
-
-def scale_sentence(ratio: float, threshold: float = RESOLVED_SCALE) -> str:
-    """Whether a run resolves small scales, from :func:`scale_resolution`, as chapter 4 prints it."""
-    head = (f"A point's nearest neighbour is on median {ratio:.0%} of the typical distance between two "
-            f"z-points away")
-    if ratio <= threshold:
-        return (f"{head}: the sample resolves scales well below the size of the cloud, so structure on "
-                f"small scales could be seen.")
-    return (f"{head} (more than {threshold:.0%}): at this sample size and dimension the run does not resolve "
-            f"scales much smaller than the cloud itself, so \"small-scale\" below means the texture of the cloud "
-            f"at about {ratio:.0%} of its own size.")

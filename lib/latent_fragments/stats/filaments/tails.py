@@ -11,7 +11,7 @@ from scipy import ndimage, stats
 from ..components import as_cloud
 from ..gaussian import Gaussian
 
-__all__ = ["radial_outlier_profile", "tails_sentence", "zoom_window", "densest_point"]
+__all__ = ["radial_outlier_profile", "zoom_window", "densest_point"]
 
 
 def radial_outlier_profile(z: np.ndarray, mean: np.ndarray, cov: np.ndarray,
@@ -72,27 +72,6 @@ def radial_outlier_profile(z: np.ndarray, mean: np.ndarray, cov: np.ndarray,
                 "ratio": observed / expected if expected > 0 else math.nan,
             })
     return pd.DataFrame(rows)
-
-
-def tails_sentence(profile: pd.DataFrame) -> str:
-    """What :func:`radial_outlier_profile` says about the tails, as the sentence chapter 4 prints.
-
-    Introduced in chapter 4. "Lighter bulk" = fewer points beyond 3 sigma on any axis than the normal
-    expectation by more than 3 standard errors; "heavier far tail" = more than 3 times the expected
-    share beyond 5 sigma on any axis (needs rows for thresholds 3 and 5).
-    """
-    by = profile.set_index(["criterion", "threshold"])
-    bulk, far = by.loc[("any axis", 3.0)], by.loc[("any axis", 5.0)]
-    light_bulk = bulk["observed"] < bulk["expected"] - 3 * bulk["se"]
-    heavy_far = far["observed"] > 3 * far["expected"]
-    if light_bulk and heavy_far:
-        return ("The bulk has lighter tails than an MND, the far tails much heavier: the outliers are a "
-                "population of their own, not the edge of a Gaussian.")
-    if heavy_far:
-        return "The far tails are much heavier than an MND's."
-    if light_bulk:
-        return "The bulk has lighter tails than an MND, and the far tails are no heavier."
-    return "The tails are no heavier than an MND's."
 
 
 def zoom_window(scores2d: np.ndarray, centre: Sequence[float], half_width: float) -> np.ndarray:

@@ -1,0 +1,80 @@
+"""A chapter's preamble in one call: its configuration, its run, its z-points, its provenance box (chapter 1).
+
+Every chapter starts with its papermill parameters cell (papermill needs it), then::
+
+    chapter = open_chapter(dataset=dataset, data_dir=data_dir, n_images=n_images, z_dim=z_dim,
+                           epochs=epochs, batch_size=batch_size, seed=seed, artifacts_dir=artifacts_dir)
+    cfg, run, rng = chapter.cfg, chapter.run, chapter.rng
+    z_train, z_test = chapter.z_train, chapter.z_test
+
+and shows ``chapter.run_box()`` in a ``remove-input`` cell. The configuration has the execution profile
+applied once; the run is the finished run of exactly that configuration, trained first if it is missing
+(:func:`latent_fragments.runs.get_run`), fetched on first use (chapter 1 trains its run further down
+its page); the z-points are float64 copies. Opening a chapter also quietens TensorFlow's start-up
+noise (:func:`latent_fragments.tfnoise.quiet`): a chapter is where the program starts.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from . import provenance, tfnoise
+from .config import RunConfig
+
+if TYPE_CHECKING:  # runs loads Keras: imported when the run is first asked for, after tfnoise.quiet()
+    from .runs import Run
+
+
+@dataclass
+class Chapter:
+    """The configuration of a chapter's run (profile applied), the run and its z-points, a seeded random
+    generator, and the provenance box. Introduced in chapter 1."""
+
+    cfg: RunConfig
+    artifacts_dir: str | os.PathLike | None = None
+    train: bool = True
+    rng: np.random.Generator = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.rng = np.random.default_rng(self.cfg.seed)
+
+    @cached_property
+    def run(self) -> "Run":
+        """The finished run of :attr:`cfg`, trained first if it is missing and :attr:`train` is true
+        (fetched on first use; without ``train`` a missing run raises
+        :class:`~latent_fragments.artifacts.ArtifactError`)."""
+        from .runs import get_run
+
+        return get_run(self.cfg, self.artifacts_dir, train=self.train)
+
+    @cached_property
+    def z_train(self) -> np.ndarray:
+        """The training z-points as a float64 array (N_train x z_dim)."""
+        return np.asarray(self.run.z_train, dtype=np.float64)
+
+    @cached_property
+    def z_test(self) -> np.ndarray:
+        """The held-out z-points as a float64 array (N_test x z_dim)."""
+        return np.asarray(self.run.z_test, dtype=np.float64)
+
+    def run_box(self, *others: "Run"):
+        """The provenance box naming this chapter's run (and any ``others`` it compares with), for a
+        ``remove-input`` cell (:func:`latent_fragments.provenance.run_box`)."""
+        return provenance.run_box(self.run, *others)
+
+    def glue_run_statement(self, *others: "Run", name: str = "run_statement") -> None:
+        """Glue the provenance box as ``name``, for a page that states its run before it shows it
+        (:func:`latent_fragments.provenance.glue_run_statement`)."""
+        provenance.glue_run_statement(self.run, *others, name=name)
+
+
+def open_chapter(artifacts_dir: str | os.PathLike | None = None, train: bool = True, **params: Any) -> Chapter:
+    """The :class:`Chapter` of the run parameters ``params`` (fields of :class:`RunConfig`, checked when
+    made; the profile of ``$LF_PROFILE`` applied once); ``train=False`` for a page that only reads a run
+    another chapter trained. TensorFlow is quietened first. Introduced in chapter 1."""
+    tfnoise.quiet()
+    return Chapter(RunConfig(**params).with_profile(), artifacts_dir, train)
