@@ -58,7 +58,8 @@ from latent_fragments.stats.features import feature_net_for_run
 from latent_fragments.stats.fragment import (
     Fragment, core_normality, normality_by_component, origin_in_subspace,
     origin_position, pc_label_association, variance_axes_interval)
-from latent_fragments.stats.generators import FragmentFit, fragment_generators, generator_kind
+from latent_fragments.stats.generators import (FragmentFit, fragment_generators,
+                                               generator_kind)
 from latent_fragments.stats.quality import (
     inside_ellipsoid_share, memorisation_table, pixel_vectors, quality_table,
     reference_halves)
@@ -201,7 +202,8 @@ Numbers({"mixture_sentence": numbers.mixture_sentence(selection)}).glue()
 
 # %% tags=["hide-input"]
 generators = fragment_generators(FragmentFit(z_train, mixtures, best_k))
-labels = {"held_out": "held-out images (other half)", "reconstruction": "held-out reconstructions",
+labels = {"held_out": "held-out images (other half)",
+          "reconstruction": "held-out reconstructions",
           **{g.key: g.label for g in generators}}
 mixture_keys = [g.key for g in generators if g.kind == "gmm"]
 density_keys = [g.key for g in generators if generator_kind(g.kind).density]
@@ -280,7 +282,8 @@ numbers.path_numbers(frag, line, z_train).glue()
 net = feature_net_for_run(run, seed=seed, log=print)
 real_test = run.images("test")
 n_perm = 199 if cfg.profile == "full" else 99
-image_sets = {"held_out": real_test[real_idx], "reconstruction": run.reconstruct(real_test[real_idx])}
+image_sets = {"held_out": real_test[real_idx],
+              "reconstruction": run.reconstruct(real_test[real_idx])}
 image_sets.update({key: run.decode(z) for key, z in points.items()})
 features = {key: net.features(imgs) for key, imgs in image_sets.items()}
 reference = net.features(real_test[reference_idx])
@@ -315,7 +318,8 @@ numbers.quality_numbers(table, labels, list(points), "cube", density_keys, mixtu
 # with that of held-out images, which the autoencoder never saw. {glue:text}`memorisation_sentence`
 
 # %% tags=["hide-input"]
-generated = {key: pixel_vectors(imgs) for key, imgs in image_sets.items() if key != "held_out"}
+generated = {key: pixel_vectors(imgs) for key, imgs in image_sets.items()
+             if key != "held_out"}
 training = pixel_vectors(run.faces.images, indices=run.train_idx)
 held_out = pixel_vectors(real_test[real_idx])
 memorisation = memorisation_table(training, held_out, generated)
