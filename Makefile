@@ -12,11 +12,13 @@ REPO_URL ?=
 TEST_REPO_URL := https://github.com/example-owner/latent-fragments
 # CONFIG=configs/celeba.toml builds the book of that configuration into _build/configs/<name>/ (tools/config_book.py)
 CONFIG ?=
-# EXTRAS=torch adds the optional second Keras backend (requirements-torch.txt); CI sets it
+# EXTRAS=torch adds the optional second Keras backend (requirements-torch.txt), EXTRAS=cluster Dask for the sweep
+# on a cluster (requirements-cluster.txt); CI sets EXTRAS=torch,cluster
 EXTRAS ?=
 VENV   := .venv
 BIN    := $(VENV)/bin
-REQS   := requirements.txt $(if $(findstring torch,$(EXTRAS)),requirements-torch.txt)
+REQS   := requirements.txt $(if $(findstring torch,$(EXTRAS)),requirements-torch.txt) \
+          $(if $(findstring cluster,$(EXTRAS)),requirements-cluster.txt)
 STAMP  := $(VENV)/.installed-$(shell cat $(REQS) pyproject.toml | cksum | cut -d' ' -f1)
 
 .PHONY: venv book test test-unit test-notebooks test-book sync clean-book clean

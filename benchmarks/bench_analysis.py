@@ -14,9 +14,9 @@ is built if missing) encoded by the book's default run; these are kept in
 seeded 90/10 split gives training and held-out points, as in the chapters.
 
 Each step calls the same ``lib`` functions as the chapter named in its label, with the chapters'
-parameters, on *all* training z-points; chapter 4's verdict (``filament_verdict``: two nulls, 19 draws
-each with the double bootstrap) runs, as in the chapter, on a ``max_points`` sample (default 4,000; every
-null draw needs its own k-NN search), its time printed as its own step, and the chapter's whole-cloud
+parameters, on *all* training z-points; chapter 4's verdict (``filament_verdict``: every null model of
+``NULL_MODELS``, one exchangeable Monte Carlo test each with ``--null-draws`` replicates) runs, as in the
+chapter, on a ``max_points`` sample (default 4,000; every null draw needs its own k-NN search), its time printed as its own step, and the chapter's whole-cloud
 section does one exact k-NN search over all points. Decoding images, plots and
 the image-quality table (chapter 3's Fréchet distances, which re-encode images) are not statistics of
 the z-points and are left out. Prints seconds per step and the total.
@@ -102,11 +102,12 @@ def chapter2(t: Timer, z_train: np.ndarray, z_test: np.ndarray, rng: np.random.G
 
 def chapter3(t: Timer, z_train: np.ndarray, z_test: np.ndarray, labels: pd.DataFrame | None, seed: int,
              rng: np.random.Generator) -> None:
-    from latent_fragments.stats.fragment import Fragment, core_normality, normality_by_component, origin_position, pc_label_association
+    from latent_fragments.stats.fragment import core_normality, normality_by_component, origin_position, pc_label_association
     from latent_fragments.stats.generators import (GaussianMixtureGenerator, MultivariateNormal, TruncatedNormal, UniformEllipsoid,
                                 matched_generators)
+    from latent_fragments.stats.gaussian import Gaussian
 
-    frag = t("ch3 PCA of the fragment", Fragment.fit, z_train)
+    frag = t("ch3 PCA of the fragment", Gaussian.fit, z_train)
     t("ch3 origin position", origin_position, frag, z_train)
     scores = t("ch3 PCA scores", frag.to_pca, z_train)
     t("ch3 normality per principal axis", normality_by_component, scores, rng=np.random.default_rng(seed))
@@ -130,13 +131,14 @@ def chapter4(t: Timer, z_train: np.ndarray, labels: pd.DataFrame | None, max_poi
     from latent_fragments.stats.filaments import (densest_point, filament_verdict, label_carriage,
                                                   large_scale_coordinates, local_dimension, radial_outlier_profile,
                                                   whole_cloud_summary)
+    from latent_fragments.stats.filaments.nulls import NULL_MODELS
     from latent_fragments.stats.gaussian import Gaussian
 
     z_all = z_train.astype(np.float32)
     draws = max(3, n_null_draws)  # the leave-one-out spread of the global test needs 3
     asked = f"{n_null_draws} null draws" + ("" if draws == n_null_draws else f" asked for, {draws} used (the minimum)")
-    verdict = t(f"ch4 null comparison: {min(len(z_all), max_points):,} points, {asked}, verdict against 2 nulls with "
-                f"the double bootstrap", filament_verdict, z_all, seed=seed, n_null_draws=draws, max_points=max_points)
+    verdict = t(f"ch4 null comparison: {min(len(z_all), max_points):,} points, {asked}, verdict against "
+                f"{len(NULL_MODELS)} null models", filament_verdict, z_all, seed=seed, n_null_draws=draws, max_points=max_points)
     print(f"          verdict: {verdict.label}, p = {verdict.p_values}, scale {verdict.scale:.3f}")
     z = z_all[verdict.indices]
     data_m = verdict.data_measure

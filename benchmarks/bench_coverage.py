@@ -17,6 +17,9 @@ means over the same draws, at the same sample sizes. Each replicate calls
 chapter 3's full profile uses 100) and counts whether each interval holds the truth. A second control,
 two samples of ``N(0, S)``, gives the bias of the plug-in FD and of FD_inf (truth 0) and the size of
 the permutation test at ``--alpha``; the first control gives its power. Prints CPU seconds per replicate.
+``--features F.npy`` replaces ``S`` by the covariance of given feature vectors ``(n, dim)`` (features
+without variance left out), e.g. a scoring network's standardised features of real images, so that the
+controls have that feature space's spectrum (issue 21: the label-free rotation space).
 """
 from __future__ import annotations
 
@@ -35,6 +38,12 @@ def covariance(dim: int, seed: int = 1) -> np.ndarray:
     """The control's covariance: eigenvalues ``i^-0.5`` on random axes."""
     axes, _ = np.linalg.qr(np.random.default_rng(seed).standard_normal((dim, dim)))
     return (axes * np.arange(1, dim + 1) ** -0.5) @ axes.T
+
+
+def feature_covariance(features: np.ndarray) -> np.ndarray:
+    """The covariance of feature vectors ``(n, dim)``, features without variance left out."""
+    features = np.asarray(features, dtype=np.float64)
+    return np.cov(features[:, features.std(axis=0) > 0], rowvar=False)
 
 
 def shift(dim: int, squared_norm: float = 0.3, seed: int = 2) -> np.ndarray:
@@ -59,13 +68,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--alpha", type=float, default=0.05)
     parser.add_argument("--shift", type=float, default=0.3, help="squared length of the mean shift")
     parser.add_argument("--scale", type=float, default=0.9, help="the generated set's scale c")
+    parser.add_argument("--features", help=".npy of feature vectors (n, dim): S is their covariance (sets --dim)")
     parser.add_argument("--quick", action="store_true", help="smoke run: 6 replicates of 40 x 8")
     args = parser.parse_args(argv)
     if args.quick:
         args.dim, args.n, args.replicates, args.boot, args.truth_draws, args.perm = 8, 40, 6, 20, 50, 19
     from threadpoolctl import threadpool_limits
 
-    cov = covariance(args.dim)
+    cov = covariance(args.dim) if args.features is None else feature_covariance(np.load(args.features))
+    args.dim = len(cov)
     root, delta, scale = np.linalg.cholesky(cov), shift(args.dim, args.shift), args.scale
     rng = np.random.default_rng(7)
 

@@ -26,24 +26,34 @@
 # To rerun the chapter with other parameters (your CelebA copy, another `z_dim`, a GPU) see the
 # introduction ({ref}`rerun-a-chapter`).
 #
+# **In short, for this run** (the sections below show how): {glue:text}`verdict`
+#
 # {glue:md}`run_statement`
 
 # %% tags=["parameters"]
-dataset = "synthfaces"  # synthfaces (default), orl, celeba or folder
+dataset = "synthfaces"  # the default; every data set: latent_fragments.data.DATASETS
 data_dir = None  # CelebA folder (holding img_align_celeba/) or an image folder
 n_images = None  # None: all images (synthfaces: 6000)
 z_dim = 256  # dimension of the latent space
 epochs = 8
 batch_size = 64
+precision = "float32"  # or "mixed_bfloat16" (mixed precision, for GPUs)
 seed = 0
 artifacts_dir = None  # None: <repo>/artifacts (or $LF_ARTIFACTS)
+
+# %%
+from latent_fragments.chapter import open_chapter
+
+chapter = open_chapter(dataset=dataset, data_dir=data_dir, n_images=n_images,
+                       z_dim=z_dim, epochs=epochs, batch_size=batch_size, seed=seed,
+                       precision=precision, artifacts_dir=artifacts_dir)
+cfg, rng = chapter.cfg, chapter.rng
 
 # %% tags=["hide-input"]
 import numpy as np
 import pandas as pd
 
 from latent_fragments import provenance
-from latent_fragments.chapter import open_chapter
 from latent_fragments.findings_store import record_findings
 from latent_fragments.model import layer_table
 from latent_fragments.pages import Numbers
@@ -58,12 +68,6 @@ from latent_fragments.stats.gaussian import Gaussian
 from latent_fragments.stats.generators import UniformBall, UniformCube
 from latent_fragments.stats.quality import nearest_image_rmse
 from latent_fragments.stats.regions import PredictiveRegion, nominal_share_inside
-
-# %%
-chapter = open_chapter(dataset=dataset, data_dir=data_dir, n_images=n_images,
-                       z_dim=z_dim, epochs=epochs, batch_size=batch_size, seed=seed,
-                       artifacts_dir=artifacts_dir)
-cfg, rng = chapter.cfg, chapter.rng
 
 # %% [markdown]
 # ## Images are vectors
@@ -102,7 +106,8 @@ assert numbers.data_numbers(faces.images.shape[1:], 256, 1, "x")["ivs_dim"] == "
 
 # %%
 shown = ["sex", "age", "skin_tone", "hair_style", "smile", "glasses", "beard", "yaw"]
-faces.labels.filter(items=shown).head().round(2)
+labels = faces.labels.filter(items=shown).head().round(2)
+labels.rename(columns=lambda name: name.replace("_", " "))
 
 # %% [markdown]
 # ## The autoencoder
@@ -274,8 +279,7 @@ inside = {kind: region.share_inside(z, levels=(0.99,))[0.99]
           for kind, z in latent.items()}
 reencoded = {kind: region.share_inside(run.encode(images), levels=(0.99,))[0.99]
              for kind, images in decoded.items()}
-pd.DataFrame({"z-points inside the 99 % region": inside,
-              "re-encoded images inside": reencoded}).round(3)
+numbers.inside_table(inside, reencoded)
 
 # %% tags=["remove-input"]
 nominal = nominal_share_inside(z_train, z_test, 0.99)

@@ -28,26 +28,38 @@
 #   $b \approx 1.5$, yet decoded they rarely give faces;
 # - per-component distributions are close to Gaussian, and components are strongly linearly correlated, so
 #   the z-points fill one small, off-centre, ellipsoidal region, with the origin near its border.
+#
+# **In short, for this run** (the sections below show how): {glue:text}`verdict`
 
 # %% tags=["parameters"]
-dataset = "synthfaces"  # synthfaces (default), orl, celeba or folder
+dataset = "synthfaces"  # the default; every data set: latent_fragments.data.DATASETS
 data_dir = None  # CelebA folder (holding img_align_celeba/) or an image folder
 n_images = None  # None: all images (synthfaces: 6000)
 z_dim = 256  # dimension of the latent space
 epochs = 8
 batch_size = 64
+precision = "float32"  # or "mixed_bfloat16" (mixed precision, for GPUs)
 seed = 0
 artifacts_dir = None  # None: <repo>/artifacts (or $LF_ARTIFACTS)
 compare_dataset = "orl"  # a second data set analysed side by side (None to skip)
 compare_epochs = None  # None: 5 x epochs (360 ORL images: few steps per epoch)
 compare_batch_size = 32
 
+# %%
+from latent_fragments.chapter import open_chapter
+
+chapter = open_chapter(dataset=dataset, data_dir=data_dir, n_images=n_images,
+                       z_dim=z_dim, epochs=epochs, batch_size=batch_size, seed=seed,
+                       precision=precision, artifacts_dir=artifacts_dir)
+cfg, run, rng = chapter.cfg, chapter.run, chapter.rng
+z_train, z_test = chapter.z_train, chapter.z_test
+
 # %% tags=["hide-input"]
 import numpy as np
 import pandas as pd
 
 from latent_fragments import provenance
-from latent_fragments.chapter import open_chapter
+from latent_fragments.chapter import fetch_run
 from latent_fragments.config import RunConfig
 from latent_fragments.findings_store import record_findings
 from latent_fragments.pages import component_distributions as numbers
@@ -55,7 +67,6 @@ from latent_fragments.pages.findings import VERDICTS, run_settings
 from latent_fragments.plots import components as latent_plots
 from latent_fragments.plots import images as plotting
 from latent_fragments.plots.style import Cloud
-from latent_fragments.runs import get_run
 from latent_fragments.stats.components import (component_summary, correlation_order,
                                                cube_hit_probability, generator_report,
                                                latent_overview, radii, strongest_pairs,
@@ -64,11 +75,6 @@ from latent_fragments.stats.generators import UniformCube, matched_generators
 from latent_fragments.stats.regions import PredictiveRegion, nominal_share_inside
 
 # %%
-chapter = open_chapter(dataset=dataset, data_dir=data_dir, n_images=n_images,
-                       z_dim=z_dim, epochs=epochs, batch_size=batch_size, seed=seed,
-                       artifacts_dir=artifacts_dir)
-cfg, run, rng = chapter.cfg, chapter.run, chapter.rng
-z_train, z_test = chapter.z_train, chapter.z_test
 N = cfg.z_dim
 region = PredictiveRegion.fit(z_train, seed=seed)
 
@@ -109,7 +115,7 @@ numbers.component_numbers(summary).glue()
 # component:
 
 # %%
-summary.describe().loc[["mean", "std", "min", "50%", "max"]].round(3)
+numbers.summary_table(summary)
 
 # %% [markdown]
 # ## Radii and the thin-shell law
@@ -179,7 +185,7 @@ latent_plots.plot_correlation_matrix(corr, correlation_order(corr));
 numbers.correlation_numbers(corr, pairs).glue()
 
 # %%
-pairs.round(3)
+numbers.pairs_table(pairs)
 
 # %% [markdown]
 # The coordinate planes of the three most correlated pairs, with the 95 % and 99 % confidence ellipses of a
@@ -214,7 +220,7 @@ latent_plots.plot_coordinate_planes(z_train, top, generators_samples=[cube_cloud
 n_reference = min(len(z_train), 5000)
 report = generator_report(gens, z_train, z_test, rng, nn_reference_size=n_reference,
                           region=region)
-report.drop(columns="kind").round(3)
+numbers.report_table(report)
 
 # %% tags=["remove-input"]
 nominal = nominal_share_inside(z_train, z_test, 0.99)
@@ -299,10 +305,10 @@ if compare_dataset:
     other_epochs = 5 * epochs if compare_epochs is None else compare_epochs
     other_cfg = RunConfig(dataset=compare_dataset, z_dim=z_dim, epochs=other_epochs,
                           batch_size=compare_batch_size, seed=seed).with_profile()
-    other = get_run(other_cfg, artifacts_dir)
+    other = fetch_run(other_cfg, artifacts_dir)  # one line if trained here
     rows[compare_dataset] = latent_overview(np.asarray(other.z_train),
                                             np.asarray(other.z_test), rng)
-pd.DataFrame(rows)
+numbers.overview_table(rows)
 
 # %% tags=["remove-input"]
 numbers.compare_numbers(compare_dataset, other).glue()

@@ -26,23 +26,33 @@
 # 10-component Gaussian mixture better than a single Gaussian.
 #
 # This chapter measures the fragment of this run, tests the MND claim, and ranks generators by numbers.
+# **In short, for this run** (the sections below show how): {glue:text}`shape_sentence`
 
 # %% tags=["parameters"]
-dataset = "synthfaces"  # synthfaces (default), orl, celeba or folder
+dataset = "synthfaces"  # the default; every data set: latent_fragments.data.DATASETS
 data_dir = None  # CelebA folder (holding img_align_celeba/) or an image folder
 n_images = None  # None: all images (synthfaces: 6000)
 z_dim = 256  # dimension of the latent space
 epochs = 8
 batch_size = 64
+precision = "float32"  # or "mixed_bfloat16" (mixed precision, for GPUs)
 seed = 0
 artifacts_dir = None  # None: <repo>/artifacts (or $LF_ARTIFACTS)
+
+# %%
+from latent_fragments.chapter import open_chapter
+
+chapter = open_chapter(dataset=dataset, data_dir=data_dir, n_images=n_images,
+                       z_dim=z_dim, epochs=epochs, batch_size=batch_size, seed=seed,
+                       precision=precision, artifacts_dir=artifacts_dir)
+cfg, run, rng = chapter.cfg, chapter.run, chapter.rng
+z_train, z_test = chapter.z_train, chapter.z_test
 
 # %% tags=["hide-input"]
 import numpy as np
 import pandas as pd
 
 from latent_fragments import provenance
-from latent_fragments.config import RunConfig
 from latent_fragments.findings_store import record_findings
 from latent_fragments.pages import Numbers
 from latent_fragments.pages import explorer
@@ -52,12 +62,12 @@ from latent_fragments.pages.component_distributions import cloud_numbers
 from latent_fragments.plots import explorer as explorer_plots
 from latent_fragments.plots import fragment as fragment_plots
 from latent_fragments.plots import images as plotting
-from latent_fragments.runs import get_run
 from latent_fragments.stats.density import mixture_selection
 from latent_fragments.stats.features import feature_net_for_run
 from latent_fragments.stats.fragment import (
-    Fragment, core_normality, normality_by_component, origin_in_subspace,
+    core_normality, normality_by_component, origin_in_subspace,
     origin_position, pc_label_association, variance_axes_interval)
+from latent_fragments.stats.gaussian import Gaussian
 from latent_fragments.stats.generators import (FragmentFit, fragment_generators,
                                                generator_kind)
 from latent_fragments.stats.quality import (
@@ -65,14 +75,8 @@ from latent_fragments.stats.quality import (
     reference_halves)
 
 # %%
-cfg = RunConfig(dataset=dataset, data_dir=data_dir, n_images=n_images, z_dim=z_dim,
-                epochs=epochs, batch_size=batch_size, seed=seed).with_profile()
-rng = np.random.default_rng(seed)
-run = get_run(cfg, artifacts_dir)
-z_train = np.asarray(run.z_train, dtype=np.float64)
-z_test = np.asarray(run.z_test, dtype=np.float64)
 N = cfg.z_dim
-frag = Fragment.fit(z_train)
+frag = Gaussian.fit(z_train)
 
 # %% tags=["remove-input"]
 cloud_numbers(len(z_train), len(z_test), N).glue()
@@ -116,7 +120,7 @@ n_boot = 100 if cfg.profile == "full" else 20
 origin_summary, origin_axes = origin_in_subspace(
     z_train, n_axes=frag.n_components_for(0.90), n_boot=n_boot,
     rng=np.random.default_rng(seed))
-origin_axes.head(10).round(2)
+numbers.origin_table(origin_axes)
 
 # %% tags=["remove-input"]
 numbers.origin_numbers(frag, where, origin_summary).glue()
@@ -151,7 +155,7 @@ numbers.normality_numbers(per_pc).glue()
 # %% tags=["hide-input"]
 core = core_normality(frag, z_train, sigma=3.0, n_components=min(10, N),
                       rng=np.random.default_rng(seed))
-pd.Series(core).round(4)
+numbers.core_table(core)
 
 # %% tags=["remove-input"]
 numbers.core_numbers(core, N).glue()
@@ -179,7 +183,7 @@ reference_idx, real_idx = reference_halves(len(z_test), seed)
 selection, mixtures = mixture_selection(z_train, z_test[real_idx], ks=(1, 2, 4, 10),
                                         seed=seed)
 best_k = int(selection["held_out_loglik"].idxmax())
-selection.round(1)
+numbers.mixture_table(selection)
 
 # %% tags=["remove-input"]
 Numbers({"mixture_sentence": numbers.mixture_sentence(selection)}).glue()
@@ -245,9 +249,8 @@ numbers.path_numbers(frag, line, z_train).glue()
 # ## A measured quality figure for every generator
 #
 # Judging decoded images by eye is not enough. Each set of images is compared with real images in the
-# feature space of a **scoring network**: a small convolutional network trained on the training images only,
-# with supervision, to predict the data's ground truth (for `synthfaces` the renderer's factors, for CelebA
-# its attributes, for ORL the person). Its features are the spatially averaged activations of its three
+# feature space of a **scoring network**: a small convolutional network trained on the training images only.
+# {glue:text}`scoring_sentence` Its features are the spatially averaged activations of its three
 # convolutions and its last hidden layer. It never sees a held-out image, and Inception weights, the usual
 # choice, cannot be downloaded here. The held-out images are split into two disjoint halves: generated images
 # are compared with the first half, and the second half, scored the same way, gives the value of real images.
@@ -260,12 +263,15 @@ numbers.path_numbers(frag, line, z_train).glue()
 #   dimensions (two samples of one distribution give about 5 instead of 0), so the table shows **FD∞**: the
 #   plug-in FD on subsamples of 50 % to 100 % of the images, extrapolated linearly in 1/n to infinitely many
 #   images {cite}`chong2020fid`. FD∞ is close to unbiased and can fall below 0. Its interval is FD∞ ± 1.645
-#   standard deviations from a parametric bootstrap, and is meant to cover the FD of the two feature
+#   standard deviations from a parametric bootstrap - two Gaussians moved towards each other until their FD
+#   equals the estimate, redrawn at the sets' sizes (the fitted Gaussians themselves lie as far apart as the
+#   plug-in says, and gave intervals a third too wide) - and is meant to cover the FD of the two feature
 #   distributions' Gaussian fits;
 # - the **kernel inception distance** (KID) of Bińkowski et al. {cite}`binkowski2018kid`, an unbiased estimate of the squared maximum
 #   mean discrepancy with a cubic polynomial kernel (0 for equal distributions, lower is better). Single
-#   estimates scatter around the truth, below 0 too, and the interval (the estimate ± 1.645 bootstrap
-#   standard deviations) is not cut at 0. It is meant to cover the population value;
+#   estimates scatter around the truth, below 0 too, and the interval (the estimate ± 1.645 standard errors
+#   of the U-statistic's first-order terms; the bootstrap gave intervals up to a third too wide) is not cut at 0.
+#   It is meant to cover the population value;
 # - **precision** {cite}`kynkaanniemi2019` (share of generated images inside the k-nearest-neighbour manifold
 #   of real ones) and **recall** (share of real images inside the manifold of generated ones), k = 3. Both
 #   depend on the sample sizes, so their intervals (the estimate ± 1.645 bootstrap standard deviations) are
@@ -299,11 +305,9 @@ fragment_plots.plot_quality(table.sort_values("FD"), kinds, labels,
                             reference="held_out");
 
 # %%
-# the intervals are in the figure above; FD is FD∞, FD_plugin the biased plug-in FD,
-# p_same the permutation test's p-value
-columns = ["FD", "FD_plugin", "KID", "precision", "recall", "p_same",
-           "re-encoded inside 99%"]
-table[columns].sort_values("FD").rename(index=labels).round(3)
+# the intervals are in the figure above; FD plug-in is the biased plug-in FD,
+# p the permutation test's p-value of "same distribution as real images"
+numbers.quality_display(table, labels)
 
 # %% [markdown]
 # {glue:text}`ranking` {glue:text}`distinguishable` {glue:text}`mixture_samples`
@@ -311,6 +315,7 @@ table[columns].sort_values("FD").rename(index=labels).round(3)
 # %% tags=["remove-input"]
 numbers.quality_numbers(table, labels, list(points), "cube", density_keys, mixture_keys,
                         "held_out").glue()
+numbers.scoring_numbers(net.kind).glue()
 
 # %% [markdown]
 # **Memorisation.** A generator could score well by reproducing training images. For each image, the
@@ -323,7 +328,7 @@ generated = {key: pixel_vectors(imgs) for key, imgs in image_sets.items()
 training = pixel_vectors(run.faces.images, indices=run.train_idx)
 held_out = pixel_vectors(real_test[real_idx])
 memorisation = memorisation_table(training, held_out, generated)
-memorisation.rename(index=labels).round(3)
+numbers.memorisation_display(memorisation, labels)
 
 # %% tags=["remove-input"]
 sentence = numbers.memorisation_sentence(memorisation, labels, "reconstruction")
@@ -340,15 +345,15 @@ Numbers({"memorisation_sentence": sentence}).glue()
 # %% tags=["hide-input"]
 association = pc_label_association(scores, run.labels("train"), n_pcs=10)
 top_labels = association.max(axis=1).sort_values(ascending=False).index[:15]
-(association.loc[top_labels].style.format("{:.2f}")
- .background_gradient(cmap="Blues", vmin=0, vmax=1))
+strongest = association.loc[top_labels]
+strongest = strongest.rename(index=lambda name: name.replace("_", " "))
+strongest.style.format("{:.2f}").background_gradient(cmap="Blues", vmin=0, vmax=1)
 
 # %% tags=["remove-input"]
 numbers.association_numbers(association).glue()
 
 # %% [markdown]
-# The first principal axis goes most strongly with the label {glue:text}`pc1_label` (|r| or η =
-# {glue:text}`pc1_value`). Chapter 4 asks whether anything beyond this smooth ellipsoid, clusters or
+# {glue:text}`pc1_sentence` Chapter 4 asks whether anything beyond this smooth ellipsoid, clusters or
 # filaments at small scales, carries further information.
 
 # %% [markdown]
@@ -396,7 +401,8 @@ quality = {key: {column: float(table.loc[key, column]) for column in
                  ("FD", "FD_lo", "FD_hi", "FD_plugin", "KID", "KID_lo", "KID_hi", "precision",
                   "precision_lo", "precision_hi", "recall", "recall_lo", "recall_hi", "p_same")}
            for key in table.index}
-record_findings(run.path, "ch3", {"settings": run_settings(cfg, n_boot=n_boot, n_perm=n_perm),
+record_findings(run.path, "ch3", {"settings": run_settings(cfg, n_boot=n_boot, n_perm=n_perm,
+                                                          scoring_network=net.kind),
                                   "claims": claims, "n90": list(n90), "quality": quality,
                                   "labels": labels})
 assert set(claims) == {"few_main_axes", "close_to_mnd", "dense_core_mnd", "faces_from_region"}

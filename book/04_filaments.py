@@ -22,6 +22,8 @@
 # chapter tests the claim for this run: **is there structure at small scales that a smooth cloud with the same
 # large-scale shape does not have, and if so, what does it carry?**
 #
+# **In short, for this run** (the method and the figures follow): {glue:text}`verdict`
+#
 # The method: *null models* fitted to the z-points are analysed by exactly the same code as the data. There are
 # three, each with its role in the verdict:
 #
@@ -59,28 +61,36 @@
 # (`benchmarks/bench_verdict_controls.py`).
 
 # %% tags=["parameters"]
-dataset = "synthfaces"  # synthfaces (default), orl, celeba or folder
+dataset = "synthfaces"  # the default; every data set: latent_fragments.data.DATASETS
 data_dir = None  # CelebA folder (holding img_align_celeba/) or an image folder
 n_images = None  # None: all images (synthfaces: 6000)
 z_dim = 256  # dimension of the latent space
 epochs = 8
 batch_size = 64
+precision = "float32"  # or "mixed_bfloat16" (mixed precision, for GPUs)
 seed = 0
 artifacts_dir = None  # None: <repo>/artifacts (or $LF_ARTIFACTS)
 n_null_draws = 39  # replicates per null model (39 reach p = 0.025)
 max_points = 2000  # at most this many training z-points (a fixed random sample)
+
+# %%
+from latent_fragments.chapter import open_chapter
+
+chapter = open_chapter(dataset=dataset, data_dir=data_dir, n_images=n_images,
+                       z_dim=z_dim, epochs=epochs, batch_size=batch_size, seed=seed,
+                       precision=precision, artifacts_dir=artifacts_dir)
+cfg, run, rng = chapter.cfg, chapter.run, chapter.rng
+z_all = chapter.z_train
 
 # %% tags=["hide-input"]
 import numpy as np
 import pandas as pd
 
 from latent_fragments import provenance
-from latent_fragments.config import RunConfig
 from latent_fragments.findings_store import record_findings
 from latent_fragments.pages import filaments as numbers
 from latent_fragments.plots import filaments as filament_plots
 from latent_fragments.plots import images as plotting
-from latent_fragments.runs import get_run
 from latent_fragments.stats.filaments import (
     NULL_MODELS, VERDICT_LABELS, densest_point, filament_verdict, label_carriage,
     large_scale_coordinates, local_dimension, null_model, radial_outlier_profile,
@@ -88,11 +98,6 @@ from latent_fragments.stats.filaments import (
 from latent_fragments.stats.gaussian import Gaussian
 
 # %%
-cfg = RunConfig(dataset=dataset, data_dir=data_dir, n_images=n_images, z_dim=z_dim,
-                epochs=epochs, batch_size=batch_size, seed=seed).with_profile()
-rng = np.random.default_rng(seed)
-run = get_run(cfg, artifacts_dir)
-z_all = np.asarray(run.z_train, dtype=np.float32)
 labels_all = run.labels("train")
 
 # %% tags=["remove-input"]
@@ -128,10 +133,7 @@ verdict = filament_verdict(z_all, seed=seed, n_null_draws=n_null_draws,
                            max_points=max_points)
 z = z_all[verdict.indices]
 labels = labels_all.iloc[verdict.indices].reset_index(drop=True)
-shown = ["statistic", "scale", "data"] + [
-    f"{key}: {column}" for key in verdict.tests
-    for column in ("null_mean", "relative", "p_adjusted")]
-verdict.table[shown].round(3)
+numbers.verdict_display(verdict)
 
 # %% tags=["remove-input"]
 verdict_numbers = numbers.verdict_numbers(verdict)
@@ -142,9 +144,9 @@ sample = numbers.sample_numbers(verdict.n_points, len(z_all), verdict.n_null_dra
 # The verdict uses {glue:text}`n_points` of the {glue:text}`n_all` training z-points and
 # {glue:text}`n_null` replicates of the same size per null (so the smallest possible p-value is
 # {glue:text}`p_min`); the shape-matched mixture has {glue:text}`n_components` components on the
-# {glue:text}`n_axes` leading axes. Each row gives the data's value, and for each null its expectation for the
-# data, the relative difference and the family-wise adjusted p-value (`verdict.table` also holds the
-# standardised differences). {glue:text}`scale` {glue:text}`component_scale`
+# {glue:text}`n_axes` leading axes. Each row gives the data's value, and for each null the relative difference
+# of the data from the null's expectation and the family-wise adjusted p-value (`verdict.table` also holds the
+# null's expectation and the standardised differences). {glue:text}`scale` {glue:text}`component_scale`
 #
 # The figure shows the standardised differences against the largest value any replicate reached, one colour
 # per null:
@@ -191,7 +193,7 @@ numbers.cluster_numbers(data_summary, null_summaries).glue()
 frag = Gaussian.fit(z)
 profile = radial_outlier_profile(z, frag.mean, frag.cov)
 filament_plots.plot_radial_profile(profile);
-profile.round(4)
+numbers.profile_display(profile)
 
 # %% tags=["remove-input"]
 numbers.outlier_numbers(profile).glue()
@@ -229,7 +231,7 @@ filament_plots.plot_zoom_planes(scores, null_scores, [centre] * 3, half_widths);
 # %%
 carried = label_carriage(data_idx, labels, scores=large_scale_coordinates(z),
                          clusters=data_clusters, rng=rng)
-carried.round(3)
+numbers.carriage_display(carried)
 
 # %% tags=["remove-input"]
 numbers.carriage_numbers(carried).glue()

@@ -19,11 +19,14 @@
 # Chapters 1–4 examined one trained autoencoder. The conclusions the blog series drew from its z-points — a
 # compact ellipsoid along a few main axes, close to a multivariate normal distribution (MND), with a dense
 # core, the origin near its border, faces decoded from statistical points inside it — may belong to that one
-# network, one seed and one data set. A follow-up series on the same question (see the background page) set out
+# network, one seed and one data set. A follow-up series on the same question {cite}`cae2024mnd` set out
 # to test how the latent distribution depends on the data and on network properties such as batch
 # normalisation, and a textbook view holds that only a **variational autoencoder** (VAE; Kingma and Welling
 # {cite}`kingma2014vae`) can generate from a prior. This chapter compares runs, but only runs trained well
 # enough to be judged.
+#
+# **In short, for this run:** the grid holds {glue:text}`n_runs` runs, {glue:text}`n_adequate` of them
+# adequate (the check is stated below). {glue:text}`vae_text`
 #
 # **The grid.** Its base is chapter 1's own configuration (the same data, 8 epochs, filters 32-64-128-128,
 # z_dim 256), so chapter 1's run *is* the grid's plain autoencoder at seed 0 and costs nothing here. Beside it
@@ -54,6 +57,7 @@ n_images = None
 z_dim = 256
 epochs = 8  # also the VAE's epoch cap
 batch_size = 64
+precision = "float32"  # or "mixed_bfloat16" (mixed precision, for GPUs)
 ae_seeds = "0"  # plain-AE seeds; 0 is chapter 1's run, the adequacy reference
 vae_seeds = "0"  # model seeds of the VAE
 seed = 0  # seed of the decoded samples shown
@@ -63,12 +67,20 @@ n_boot = 200  # bootstrap resamples for the 90 % intervals
 artifacts_dir = None  # None: <repo>/artifacts (or $LF_ARTIFACTS)
 sweep_name = "chapter5"
 
+# %%
+from latent_fragments.chapter import open_chapter
+
+# the grid's base: chapter 1's configuration, so its seed 0 is chapter 1's run
+chapter = open_chapter(dataset=dataset, data_dir=data_dir, n_images=n_images,
+                       z_dim=z_dim, epochs=epochs, batch_size=batch_size, seed=0,
+                       precision=precision, artifacts_dir=artifacts_dir)
+base = chapter.cfg
+
 # %% tags=["hide-input"]
 from IPython.display import Markdown
 from myst_nb import glue
 
 from latent_fragments import provenance
-from latent_fragments.chapter import open_chapter
 from latent_fragments.config import parse_seeds
 from latent_fragments.findings_store import record_findings
 from latent_fragments.pages import generality as words
@@ -81,11 +93,6 @@ from latent_fragments.sweep import Settings, plan_variants, run_sweep, sample_se
 AE, VAE = "plain AE", "VAE"  # the grid's two variants
 
 # %%
-# the grid's base: chapter 1's configuration, so its seed 0 is chapter 1's run
-chapter = open_chapter(dataset=dataset, data_dir=data_dir, n_images=n_images,
-                       z_dim=z_dim, epochs=epochs, batch_size=batch_size, seed=0,
-                       artifacts_dir=artifacts_dir)
-base = chapter.cfg
 if base.profile == "small":  # the test profile: chapter 1's small run, fewer resamples
     n_boot = min(n_boot, 50)
 variants = {AE: {"seeds": parse_seeds(ae_seeds, "ae_seeds")},
@@ -106,7 +113,6 @@ adequate = failures.apply(len) == 0
 ae_run = chapter.run
 vae_run = get_run(plan.configs(VAE)[0], artifacts_dir)
 words.sweep_numbers(len(table), int(adequate.sum()), list(variants)).glue()
-glue("adequacy", Markdown(words.adequacy_list(table, failures, reference_mse)), display=False)
 provenance.run_box(ae_run, vae_run)
 
 # %% tags=["remove-cell"]
@@ -120,9 +126,11 @@ assert set(words.excluded(table, failures, reference_mse)) == {words.run_name(r)
 #
 # The sweep holds {glue:text}`n_runs` runs of {glue:text}`n_variants` variants; {glue:text}`n_adequate` pass
 # the adequacy check:
-#
-# {glue:md}`adequacy`
-#
+
+# %% tags=["remove-input"]
+Markdown(words.adequacy_list(table, failures, reference_mse))
+
+# %% [markdown]
 # The run statement above names chapter 1's autoencoder and the VAE; the results table lies in the artefact
 # folder under `sweeps/`.
 
@@ -142,10 +150,7 @@ assert set(words.excluded(table, failures, reference_mse)) == {words.run_name(r)
 # N(0, I), each scored against one half of the held-out images, the other half giving the real-vs-real value.
 
 # %% tags=["remove-input"]
-figures = ("n90_share", "core_share", "core_expected", "skewness_ratio", "kurtosis_ratio", "mardia_p",
-           "origin_heldout_closer", "origin_beyond_90", "origin_beyond_999", "recon_mse", "active_units",
-           "heldout_change", "recall_real", "recall_mnd", "recall_prior", "fd_real", "fd_mnd", "fd_cube", "fd_prior")
-words.figure_summary(table, figures).T
+words.headline_table(table)
 
 # %% tags=["remove-input"] mystnb={"image": {"alt": "Panels of headline figures, one row per variant, each run as a dot"}}
 generality_plots.plot_headline(table);
@@ -179,6 +184,8 @@ verdict_counts(table) if verdict_draws else None
 # models. Here, on the adequate runs, by the FD in chapter 3's feature space with 90 % bootstrap intervals (a
 # difference is called only where the intervals are disjoint, a conservative test at the 5 % level):
 #
+# {glue:md}`vae_convergence`
+#
 # {glue:md}`vae_sentence`
 #
 # Decoded samples, side by side: the VAE's prior, an MND fitted to the VAE's posterior means, the plain AE's
@@ -187,6 +194,9 @@ verdict_counts(table) if verdict_draws else None
 # %% tags=["remove-input"]
 ae_rows, vae_rows = table[adequate & (table["variant"] == AE)], table[adequate & (table["variant"] == VAE)]
 glue("vae_sentence", Markdown(words.vae_sentence(ae_rows, vae_rows)), display=False)
+glue("vae_text", words.vae_sentence(ae_rows, vae_rows), display=False)
+vae_all = table[table["variant"] == VAE]
+glue("vae_convergence", Markdown(words.convergence_sentence(vae_all, epochs)), display=False)
 
 # %% tags=["remove-input"] mystnb={"image": {"alt": "Four rows of ten decoded images: VAE prior, VAE ex-post MND, AE ex-post MND, AE uniform cube"}}
 vae_sets, ae_sets = sample_sets(vae_run, 10, seed=seed), sample_sets(ae_run, 10, seed=seed)

@@ -25,16 +25,15 @@
 # decides it. It computes nothing itself: each chapter ends by recording its verdicts, the figures that
 # decide them and the section that measures them beside chapter 1's run, and this page reads those records.
 # A claim whose chapter has not been run for this run reads "not measured".
-#
-# {glue:md}`run_statement`
 
 # %% tags=["parameters"]
-dataset = "synthfaces"  # synthfaces (default), orl, celeba or folder
+dataset = "synthfaces"  # the default; every data set: latent_fragments.data.DATASETS
 data_dir = None  # CelebA folder (holding img_align_celeba/) or an image folder
 n_images = None  # None: all images (synthfaces: 6000)
 z_dim = 256  # dimension of the latent space
 epochs = 8
 batch_size = 64
+precision = "float32"  # or "mixed_bfloat16" (mixed precision, for GPUs)
 seed = 0
 artifacts_dir = None  # None: <repo>/artifacts (or $LF_ARTIFACTS)
 
@@ -53,11 +52,10 @@ from latent_fragments.pages import findings as page
 # %%
 chapter = open_chapter(dataset=dataset, data_dir=data_dir, n_images=n_images,
                        z_dim=z_dim, epochs=epochs, batch_size=batch_size, seed=seed,
-                       artifacts_dir=artifacts_dir, train=False)
+                       precision=precision, artifacts_dir=artifacts_dir, train=False)
 cfg, run = chapter.cfg, chapter.run
 findings = load_findings(run.path)
 n_run_images = len(run.train_idx) + len(run.test_idx)
-sorted(key for key in findings if not key.startswith("_"))
 
 # %% tags=["remove-input"]
 provenance.glue_run_statement(run)
@@ -69,6 +67,8 @@ provenance.glue_run_statement(run)
 Markdown(page.summary_paragraph(findings, cfg.dataset, n_run_images, cfg.epochs))
 
 # %% [markdown]
+# {glue:md}`run_statement`
+#
 # Each claim is judged in one place. Where two chapters look at the same claim in different ways, the
 # deciding chapter is the one named below: the origin's position, for instance, is decided by chapter 2 in
 # the full latent space against new (held-out) z-points; chapter 3's view of the leading principal axes

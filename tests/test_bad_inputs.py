@@ -452,7 +452,9 @@ def test_killed_cache_build_leaves_a_temporary_file_the_next_build_removes(tmp_p
     proc = subprocess.Popen([sys.executable, "-c", KILLED_WRITER, str(cache / "synthfaces.npy")], cwd=REPO_ROOT)
     assert proc.wait(timeout=60) == -9
     (left,) = tmp_files(cache)
-    assert re.fullmatch(rf"\.synthfaces\.{proc.pid}\.\w{{8}}\.tmp\.npy", left), left
+    from latent_fragments.artifacts import HOST
+
+    assert re.fullmatch(rf"\.synthfaces\.{proc.pid}@{HOST}\.\w{{8}}\.tmp\.npy", left), left
     live = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
     try:
         (cache / f".other.{live.pid}.abcdefgh.tmp.npy").write_bytes(b"being written")
@@ -736,8 +738,8 @@ def test_disk_full_while_a_run_is_written(trained, monkeypatch):
     (path / "checkpoint.json").write_text(json.dumps({"key": cfg.key(), "epochs_done": 2, "history": history}))
     real_save = np.save
 
-    def save_on_a_full_disk(file, arr, *a, **k):
-        Path(file).write_bytes(b"\x93NUMPY half")
+    def save_on_a_full_disk(file, arr, *a, **k):  # handed the open temporary file (artifacts.save_npy)
+        file.write(b"\x93NUMPY half")
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
     monkeypatch.setattr(np, "save", save_on_a_full_disk)
@@ -784,15 +786,27 @@ def catalogue_rows() -> list[list[str]]:
     return rows[2:]
 
 
+def defined_in(module: str) -> set[str]:
+    """The test functions defined in ``tests/<module>.py`` (read, not imported)."""
+    import ast
+
+    tree = ast.parse((REPO_ROOT / "tests" / f"{module}.py").read_text())
+    return {node.name for node in tree.body if isinstance(node, ast.FunctionDef) and node.name.startswith("test_")}
+
+
 def test_catalogue_cites_existing_tests():
+    """Every row cites tests that exist: in this module, or in the module the row names
+    (``tests/test_x.py``: the fault classes' own tests)."""
     rows = catalogue_rows()
     assert len(rows) >= 12
     defined = {name for name, obj in globals().items() if name.startswith("test_") and callable(obj)}
     for row in rows:
         assert len(row) == 5, row
-        names = re.findall(r"\btest_\w+", row[-1])
+        modules = re.findall(r"tests/(test_\w+)\.py", row[-1])
+        names = set(re.findall(r"\btest_\w+", re.sub(r"tests/test_\w+\.py", "", row[-1])))
         assert names, f"row without a test: {row[0]}"
-        assert set(names) <= defined, set(names) - defined
+        known = defined.union(*(defined_in(m) for m in modules))
+        assert names <= known, names - known
     text = PAGE.read_text()
     mentioned = set(re.findall(r"\btest_\w+", text))
     assert defined - {"test_catalogue_cites_existing_tests"} <= mentioned, defined - mentioned
@@ -817,3 +831,52 @@ def test_model_of_another_shape_behind_a_rewritten_manifest(trained, tmp_path):
     with pytest.raises(ArtifactError, match=r"is a model of another shape .*'encoder output': \(4,\).*"
                                             r"'encoder output': \(8,\)"):
         run.autoencoder
+
+
+# --------------------------------------------------------------------------------------------------
+# issue 23: a write lands where it is named; destructive commands take the run's lock; a damaged
+# checkpoint is named (the mechanisms' own tests: tests/test_faults_classes.py, tests/test_archive_import.py)
+# --------------------------------------------------------------------------------------------------
+def test_encode_output_lands_at_the_name_given(trained, tmp_path):
+    cfg, art, _ = trained
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    (out_dir / "z").write_bytes(b"an older file of that name")
+    proc = cli(art, *TINY_ARGS, "--no-train", "--output", str(out_dir / "z"), command="encode")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert proc.stdout.splitlines()[-1].startswith(f"encoded 64 images to {out_dir / 'z'} (8-D) in ")
+    assert np.load(out_dir / "z").shape == (64, 8) and [p.name for p in out_dir.iterdir()] == ["z"]
+    error_line(cli(art, *TINY_ARGS, "--no-train", "--output", str(out_dir), command="encode"),
+               f"error: {out_dir} is a folder; name a file to write (e.g. {out_dir / 'z.npy'}).")
+    assert [p.name for p in out_dir.iterdir()] == ["z"]
+
+
+def test_train_fresh_refuses_a_run_another_process_holds(trained):
+    cfg, art, path = trained
+    holder = ("import sys, time\nfrom latent_fragments.locks import run_lock\n"
+              "with run_lock(sys.argv[1]):\n    print('held', flush=True)\n    time.sleep(120)")
+    proc = subprocess.Popen([sys.executable, "-c", holder, str(path)], cwd=REPO_ROOT, stdout=subprocess.PIPE,
+                            text=True)
+    try:
+        assert proc.stdout.readline() == "held\n"
+        before = snapshot(path)
+        error_line(cli(art, *TINY_ARGS, "--fresh"),
+                   f"error: train --fresh refused: {path} is held by process {proc.pid} (training, importing or "
+                   f"deleting it); wait for it to finish or stop it, then rerun.")
+        assert snapshot(path) == before
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+def test_truncated_checkpoint_names_the_file_and_fresh_retrains(trained):
+    cfg, art, path = trained
+    (path / "manifest.json").unlink()  # an interrupted run: its checkpoint cut short by Ctrl-C
+    (path / "checkpoint.keras").write_bytes((path / "autoencoder.keras").read_bytes()[:1000])
+    (path / "checkpoint.json").write_text(json.dumps({"key": cfg.key(), "epochs_done": 1, "history": [{}]}))
+    error_line(cli(art, *TINY_ARGS), f"error: {path / 'checkpoint.keras'} is damaged (cut short, e.g. by an "
+               f"interrupt while it was written: ", f"); rerun with --fresh (or delete {path}) to train this "
+               f"configuration from scratch.")
+    proc = cli(art, *TINY_ARGS, "--fresh")
+    assert proc.returncode == 0 and "epochs 1..2" in proc.stdout, proc.stderr[-3000:]
+    assert (path / "manifest.json").exists() and not (path / "checkpoint.keras").exists()

@@ -67,6 +67,15 @@ def test_bench_coverage_prints_the_coverage_of_every_interval():
     assert re.search(r"identical distributions \(truth FD 0\), 6 replicates, .*permutation test size", out), out
 
 
+def test_bench_coverage_takes_the_spectrum_of_given_features(tmp_path):
+    features = np.random.default_rng(0).normal(size=(60, 7)) * np.arange(1, 8)
+    features[:, 3] = 1.0  # a feature without variance is left out
+    np.save(tmp_path / "features.npy", features)
+    out = run_script("bench_coverage.py", "--quick", "--features", str(tmp_path / "features.npy"))
+    assert "control: |delta|^2 = 0.3, c = 0.9, 40 vs 40 points in 6 dimensions; truths: FD" in out, out
+    assert re.search(r"FD\s+90 % interval covers the truth: [\d.]+% ± [\d.]+% \(\d of 6\)", out), out
+
+
 def test_bench_verdict_controls_prints_label_rates_and_p_uniformity():
     out = run_script("bench_verdict_controls.py", "--quick", "--controls", "gaussian")
     assert "gaussian  : expected consistent_with_mnd:" in out and "KS against uniform" in out

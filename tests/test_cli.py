@@ -71,7 +71,7 @@ def test_every_config_field_but_profile_is_an_option(monkeypatch):
     _run_args(parser)
     values = dict(dataset="orl", n_images=40, z_dim=6, epochs=3, batch_size=8, seed=4, filters="4,4,8,8",
                   kernel_size=5, activation="relu", loss="mse", learning_rate=0.002, test_fraction=0.25,
-                  split_seed=7, image_size=96, data_seed=2, batch_norm="true", model="vae")
+                  split_seed=7, image_size=96, data_seed=2, batch_norm="true", model="vae", precision="mixed_bfloat16")
     assert set(values) | {"data_dir"} == set(names), "give each new RunConfig field a value here"
     argv = [f"--{name.replace('_', '-')}={value}" for name, value in values.items()]
     cfg = config_from_args(parser.parse_args(argv + ["--data-dir", "."]))

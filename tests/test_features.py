@@ -1,9 +1,11 @@
 """Tests of latent_fragments.stats.features: the chapter-3 scoring network.
 
-One tiny run (800 synthfaces, a narrow autoencoder, 30 % held out) and one scoring network trained on its
-training split serve all tests. The checks: the network never trains on held-out images; its weights are
-cached and reused; its Fréchet distance to real images grows with blur and with noise; decoded cube points
-get low precision while real held-out images get high precision.
+One tiny run (800 synthfaces, a narrow autoencoder, 30 % held out) serves all tests, with each kind of
+scoring network trained on its training split: supervised on the renderer's factors, and self-supervised
+on predicting image rotations (the feature space of data without labels; here forced on labelled data so
+that both kinds are checked on the same images). The checks, for each kind: the network never trains on
+held-out images; its weights are cached and reused; its Fréchet distance to real images grows with blur
+and with noise; decoded cube points get low precision while real held-out images get high precision.
 """
 from __future__ import annotations
 
@@ -19,8 +21,13 @@ from latent_fragments.stats.quality import (
 from scipy import ndimage
 
 
+#: Epochs of each kind: 15 for the labels; for the rotation task, which shows every image four times, its
+#: default (about 16,000 presentations).
+EPOCHS = {feat.SUPERVISED: 15, feat.ROTATION: 8}
+
+
 @pytest.fixture(scope="module")
-def scored(tmp_path_factory):
+def tiny_run(tmp_path_factory):
     from latent_fragments.config import RunConfig
     from latent_fragments.runs import get_run
 
@@ -29,10 +36,15 @@ def scored(tmp_path_factory):
     mp.delenv("LF_PROFILE", raising=False)
     cfg = RunConfig(n_images=800, z_dim=16, epochs=3, batch_size=32, filters=(8, 16, 16, 16),
                     test_fraction=0.3).with_profile()
-    run = get_run(cfg)
-    net = feat.feature_net_for_run(run, epochs=15)
-    yield run, net
+    yield get_run(cfg)
     mp.undo()
+
+
+@pytest.fixture(scope="module", params=feat.KINDS)
+def scored(request, tiny_run):
+    net = feat.feature_net_for_run(tiny_run, epochs=EPOCHS[request.param], kind=request.param)
+    assert net.kind == request.param
+    return tiny_run, net
 
 
 def _blur(images: np.ndarray, sigma: float) -> np.ndarray:
@@ -48,7 +60,7 @@ def test_no_leakage_into_the_held_out_reference(scored):
     run, net = scored
     assert not np.intersect1d(net.train_idx, run.test_idx).size
     assert np.array_equal(np.sort(net.train_idx), np.sort(run.train_idx))
-    targets = feat.label_targets(run.faces.labels)
+    targets = feat.label_targets(run.faces.labels) if net.kind == feat.SUPERVISED else None
     with pytest.raises(feat.LeakageError):
         feat.fit_feature_net(run.faces.images, targets, np.concatenate([run.train_idx, run.test_idx[:1]]),
                              run.test_idx, epochs=1)
@@ -56,19 +68,22 @@ def test_no_leakage_into_the_held_out_reference(scored):
 
 def test_weights_are_cached_and_reused(scored, monkeypatch):
     run, net = scored
-    files = sorted(p.name for p in run.path.glob("feature_net-*"))
-    assert len(files) == 2 and files[0].endswith(".keras") and files[1].endswith(".npz")
+    path = feat._cache_path(run, EPOCHS[net.kind], 0, net.kind)
+    assert path.exists() and path.with_suffix(".npz").exists()
+    other = next(k for k in feat.KINDS if k != net.kind)
+    assert feat._cache_path(run, EPOCHS[net.kind], 0, other) != path  # the kind is part of the key
 
     def no_training(*args, **kwargs):
         raise AssertionError("the cached scoring network was not reused")
 
     monkeypatch.setattr(feat, "fit_feature_net", no_training)
-    again = feat.feature_net_for_run(run, epochs=15)
+    again = feat.feature_net_for_run(run, epochs=EPOCHS[net.kind], kind=net.kind)
+    assert again.kind == net.kind
     images = run.images("test", 8)
     np.testing.assert_allclose(again.features(images), net.features(images), rtol=1e-5, atol=1e-5)
     # another setting is another key: it would train (and here raise)
     with pytest.raises(AssertionError, match="not reused"):
-        feat.feature_net_for_run(run, epochs=3)
+        feat.feature_net_for_run(run, epochs=3, kind=net.kind)
 
 
 def test_fd_grows_with_blur_and_noise(scored):
@@ -108,3 +123,15 @@ def test_label_targets_encoding():
     with pytest.raises(ValueError):
         feat.label_targets(labels[["constant", "name"]])
     assert feat.default_epochs(540) == 20 and feat.default_epochs(5400) == 4 and feat.default_epochs(1000) == 16
+
+
+def test_rotation_pairs_and_the_kind_the_labels_allow():
+    x = np.arange(2 * 3 * 3 * 1, dtype=np.float32).reshape(2, 3, 3, 1)
+    pictures, classes = feat.rotated(x)
+    assert pictures.shape == (8, 3, 3, 1) and list(classes) == [0, 0, 1, 1, 2, 2, 3, 3]
+    np.testing.assert_array_equal(pictures[3, :, :, 0], np.rot90(x[1, :, :, 0]))  # 90 degrees, second image
+    np.testing.assert_array_equal(pictures[5, :, :, 0], x[1, ::-1, ::-1, 0])  # 180 degrees
+    assert feat.feature_kind(pd.DataFrame({"filename": ["a.png", "b.png"]})) == feat.ROTATION
+    assert feat.feature_kind(pd.DataFrame({"glasses": [0, 1], "filename": ["a.png", "b.png"]})) == feat.SUPERVISED
+    with pytest.raises(ValueError, match="kind must be one of"):
+        feat.feature_net_for_run(None, kind="contrastive")

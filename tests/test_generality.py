@@ -195,7 +195,7 @@ def test_verdict_note_and_sweep_numbers():
     assert dict(words.sweep_numbers(2, 1, ["plain AE", "VAE"])) == {"n_runs": "2", "n_adequate": "1", "n_variants": "2"}
 
 
-def test_findings_record_and_the_figure_summary():
+def test_findings_record_and_the_headline_table():
     table = pd.DataFrame([_row(), _vae(), _vae(seed=1, active_units=0.0)])
     failures = adequacy(table, REF)
     record = words.findings_record({"epochs": 8}, table, failures, REF, "plain AE", "VAE")
@@ -204,8 +204,9 @@ def test_findings_record_and_the_figure_summary():
     assert record["variants"] == ["plain AE, seed 0", "VAE, seed 0"] and list(record["excluded"]) == ["VAE, seed 1"]
     assert record["across_variants"]["few_main_axes"] == "holds: in 2 of 2 adequate runs"
     assert set(record["across_variants"]) == {c.claim for c in CONCLUSIONS.values()}
-    summary = words.figure_summary(table, ("n90_share", "fd_prior"))
-    assert summary.loc["plain AE, seed 0"].tolist() == ["0.2", "–"] and summary.loc["VAE, seed 0", "fd_prior"] == "9"
+    summary = words.headline_table(table, ("n90_share", "fd_prior", "origin_beyond_90"))
+    assert summary["plain AE, seed 0"].tolist()[:2] == ["20.0 %", "–"] and summary.loc["FD: VAE prior", "VAE, seed 0"] == "9"
+    assert set(summary.loc["origin outside the 90 % region"]) <= {"yes", "no"}
 
 
 def test_headline_figure_has_one_panel_per_figure_and_a_row_per_variant():
@@ -218,3 +219,20 @@ def test_headline_figure_has_one_panel_per_figure_and_a_row_per_variant():
     assert [t.get_text() for t in fig.axes[0].get_yticklabels()] == ["ae", "VAE"]
     fd = fig.axes[-1]
     assert {t.get_text() for t in fd.get_legend().get_texts()} == {"ex-post MND", "VAE prior N(0, I)"}
+
+
+@pytest.mark.parametrize("changes, words_", [
+    ([], "The sweep has no VAE run"),
+    ([0.004], "This shows only that the loss had nearly stopped falling at the cap"),
+    ([0.004, 0.03], "A run above it was still improving when it stopped and is excluded; for a run that passes: "
+                    "this shows only"),
+    ([0.03], "so the VAE is excluded from the comparison"),
+    ([math.nan], "not measured (seed 0, fewer than 3 epochs)"),
+])
+def test_convergence_sentence_says_what_the_criterion_shows(changes, words_):
+    vae = pd.DataFrame([_row("VAE", seed=i, model="vae", heldout_change=c) for i, c in enumerate(changes)])
+    sentence = words.convergence_sentence(vae, 8)
+    assert words_ in sentence
+    if changes and all(c < 0.01 for c in changes):
+        assert "does not show that the VAE reached its best ELBO" in sentence and "cap of 8 epochs" in sentence
+        assert "falling 0.5 % every 2 epochs falls about 5 % more in 20" in sentence

@@ -58,7 +58,7 @@ def test_one_rule_for_each_kind_of_column():
 
 
 def test_the_split_marker_is_no_target_of_any_statistic():
-    from latent_fragments.stats.features import label_targets
+    from latent_fragments.stats.features import ROTATION, SUPERVISED, feature_kind, label_targets
     from latent_fragments.stats.filaments.carriage import label_carriage
     from latent_fragments.stats.fragment import pc_label_association
 
@@ -66,7 +66,13 @@ def test_the_split_marker_is_no_target_of_any_statistic():
     n = 90
     labels = pd.DataFrame({"partition": rng.integers(0, 3, n), "Male": rng.choice([-1, 1], n)})
     scores = rng.normal(size=(n, 3))
-    assert label_targets(labels).shape == (n, 1)
+    assert label_targets(labels).shape == (n, 1) and feature_kind(labels) == SUPERVISED
+    # CelebA's layout without the attribute file: file names and the partition, so no label at all
+    celeba = pd.DataFrame({"filename": [f"{i + 1:06d}.jpg" for i in range(n)], "partition": labels["partition"]})
+    assert label_columns(celeba) == [] and feature_kind(celeba) == ROTATION
+    with pytest.raises(ValueError, match="no usable column"):
+        label_targets(celeba)
+    assert pc_label_association(scores, celeba, n_pcs=3).empty
     assert list(pc_label_association(scores, labels, n_pcs=3).index) == ["Male"]
     knn = np.stack([rng.permutation(n) for _ in range(3)], axis=1)
     assert list(label_carriage(knn, labels, n_boot=0).index) == ["Male"]

@@ -27,7 +27,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("runs", ("runs", "archive")),
     ("stats", ("stats",)),
     ("plots", ("plots",)),
-    ("sweep", ("sweep",)),
+    ("sweep", ("sweep", "cluster")),
     ("pages", ("pages", "provenance", "findings_store", "chapter")),
     ("cli", ("cli", "__main__")),
 ]

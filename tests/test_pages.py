@@ -204,7 +204,9 @@ def test_path_numbers_measure_the_line_in_the_fragment():
 
 def test_association_numbers_pick_the_strongest_label_of_pc1():
     association = pd.DataFrame({"PC1": [0.1, 0.87, 0.3], "PC2": [0.9, 0.0, 0.0]}, index=["age", "yaw", "smile"])
-    assert dict(ch3.association_numbers(association)) == {"pc1_label": "yaw", "pc1_value": "0.87"}
+    assert dict(ch3.association_numbers(association)) == {
+        "pc1_sentence": "The first principal axis goes most strongly with the label yaw (|r| or η = 0.87)."}
+    assert ch3.association_sentence(association.iloc[:0]).startswith("The data carry no labels")
 
 
 def test_quality_numbers_word_the_table():

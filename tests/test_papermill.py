@@ -20,6 +20,6 @@ def test_chapter_1_reruns_on_orl_with_another_latent_dimension(tmp_path):
     assert proc.returncode == 0, proc.stderr[-3000:]
     text = json.dumps(json.loads(out.read_text()))
     assert "orl-z64-" in text  # the run of these parameters, not the default one
-    assert "training on 360 images, 40 held out" in text
+    assert "on 360 images (40 held out, backend tensorflow)" in text
     runs = list((tmp_path / "art" / "runs").iterdir())
     assert [r.name.split("-")[:2] for r in runs] == [["orl", "z64"]]

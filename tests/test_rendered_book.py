@@ -184,18 +184,24 @@ window.addEventListener("load", probe); setTimeout(probe, 4000);  /* a blocked r
 })();</script>"""
 
 
-def overflowing_elements(path: Path, width: int = 1280) -> list[str]:
-    """The elements of a built page that stick out of its text column at ``width`` px without a scrollbar
-    (measured in Chromium on a copy of the page with :data:`OVERFLOW_SCRIPT` added)."""
-    probe = path.with_name(f".lf-overflow-{path.name}")
-    probe.write_text(path.read_text().replace("</body>", OVERFLOW_SCRIPT + "</body>"))
+def probe_page(path: Path, script: str, name: str, width: int = 1280) -> str:
+    """What ``script``, injected into a copy of a built page opened in Chromium at ``width`` px, wrote into
+    ``<pre id="lf-{name}">``."""
+    probe = path.with_name(f".lf-{name}-{path.name}")
+    probe.write_text(path.read_text().replace("</body>", script + "</body>"))
     try:
         dom = chromium("--dump-dom", "--virtual-time-budget=8000", f"--window-size={width},2400", probe.as_uri())
     finally:
         probe.unlink()
-    found = re.search(r'<pre id="lf-overflow"[^>]*>(.*?)</pre>', dom, flags=re.S)
-    assert found, f"the overflow probe did not run on {path.name}"
-    return json.loads(html.unescape(found.group(1)))
+    found = re.search(rf'<pre id="lf-{name}"[^>]*>(.*?)</pre>', dom, flags=re.S)
+    assert found, f"the {name} probe did not run on {path.name}"
+    return html.unescape(found.group(1))
+
+
+def overflowing_elements(path: Path, width: int = 1280) -> list[str]:
+    """The elements of a built page that stick out of its text column at ``width`` px without a scrollbar
+    (measured in Chromium on a copy of the page with :data:`OVERFLOW_SCRIPT` added)."""
+    return json.loads(probe_page(path, OVERFLOW_SCRIPT, "overflow", width))
 
 
 @needs_chromium
@@ -218,6 +224,48 @@ def test_overflow_check_finds_a_wide_table_but_not_a_scrolling_one(tmp_path):
     assert len(overflowing_elements(page)) == 1
     page.write_text('<html><body><main><article style="width:600px"><p>short</p></article></main></body></html>')
     assert overflowing_elements(page) == []
+
+
+#: Injected into a copy of a chapter page: how far (px) below the chapter's title its first result starts,
+#: the first figure or table of an output or the first number glued into the text, in ``<pre id="lf-first">``.
+FIRST_RESULT_SCRIPT = """<script>(function () { var done = false; function probe() {
+  if (done) { return; } done = true;
+  var title = document.querySelector("article h1") || document.querySelector("h1");
+  var found = document.querySelector(".cell_output img, .cell_output table, .cell_output > p, .pasted-text, .pasted-inline");
+  var pre = document.createElement("pre"); pre.id = "lf-first";
+  pre.textContent = (title && found) ? String(Math.round(found.getBoundingClientRect().top
+                                                         - title.getBoundingClientRect().top)) : "none";
+  document.body.appendChild(pre);
+}
+window.addEventListener("load", probe); setTimeout(probe, 4000);
+})();</script>"""
+
+
+def first_result_offset(path: Path, width: int = 1280) -> int | None:
+    """Pixels between a built page's title and its first result at ``width`` px (None: no result)."""
+    offset = probe_page(path, FIRST_RESULT_SCRIPT, "first", width)
+    return None if offset == "none" else int(offset)
+
+
+@needs_chromium
+@needs_book
+@pytest.mark.parametrize("name", CHAPTERS)
+def test_first_result_is_within_1000_px_of_the_title(name):
+    """A reader sees a result (a figure, a table or a number of this run) within 1,000 px of a chapter's
+    title at 1280 px wide, not screens of set-up first."""
+    offset = first_result_offset(page_path(name))
+    assert offset is not None and offset <= 1000, f"{name}: first result {offset} px below the title"
+
+
+@needs_chromium
+def test_first_result_probe_measures_the_distance(tmp_path):
+    page = tmp_path / "page.html"
+    page.write_text('<html><body style="margin:0"><article><h1 style="margin:0;height:50px">T</h1>'
+                    '<p style="height:1500px">text</p><div class="cell_output"><table><tr><td>1</td></tr>'
+                    "</table></div></article></body></html>")
+    assert 1500 <= first_result_offset(page) <= 1600  # the paragraph and its margins
+    page.write_text("<html><body><article><h1>T</h1><p>no result</p></article></body></html>")
+    assert first_result_offset(page) is None
 
 
 @needs_book

@@ -11,7 +11,8 @@ and shows ``chapter.run_box()`` in a ``remove-input`` cell. The configuration ha
 applied once; the run is the finished run of exactly that configuration, trained first if it is missing
 (:func:`latent_fragments.runs.get_run`), fetched on first use (chapter 1 trains its run further down
 its page); the z-points are float64 copies. Opening a chapter also quietens TensorFlow's start-up
-noise (:func:`latent_fragments.tfnoise.quiet`): a chapter is where the program starts.
+noise (:func:`latent_fragments.tfnoise.quiet`): a chapter is where the program starts. A run trained
+while a page executes leaves one line on the page (:func:`fetch_run`), not its epoch-by-epoch log.
 """
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ import numpy as np
 
 from . import provenance, tfnoise
 from .config import RunConfig
+from .pages import training_summary
 
 if TYPE_CHECKING:  # runs loads Keras: imported when the run is first asked for, after tfnoise.quiet()
     from .runs import Run
@@ -45,11 +47,9 @@ class Chapter:
     @cached_property
     def run(self) -> "Run":
         """The finished run of :attr:`cfg`, trained first if it is missing and :attr:`train` is true
-        (fetched on first use; without ``train`` a missing run raises
+        (fetched on first use, by :func:`fetch_run`; without ``train`` a missing run raises
         :class:`~latent_fragments.artifacts.ArtifactError`)."""
-        from .runs import get_run
-
-        return get_run(self.cfg, self.artifacts_dir, train=self.train)
+        return fetch_run(self.cfg, self.artifacts_dir, train=self.train)
 
     @cached_property
     def z_train(self) -> np.ndarray:
@@ -70,6 +70,22 @@ class Chapter:
         """Glue the provenance box as ``name``, for a page that states its run before it shows it
         (:func:`latent_fragments.provenance.glue_run_statement`)."""
         provenance.glue_run_statement(self.run, *others, name=name)
+
+
+def fetch_run(cfg: RunConfig, artifacts_dir: str | os.PathLike | None = None, train: bool = True) -> "Run":
+    """The run of ``cfg`` (:func:`latent_fragments.runs.get_run`), for a page: where it is trained here, the
+    page shows one line (:func:`latent_fragments.pages.training_summary`) instead of the training log, which
+    stays in the run folder. Introduced in chapter 1."""
+    from .runs import get_run
+
+    messages: list[str] = []
+    run = get_run(cfg, artifacts_dir, train=train, log=messages.append)
+    if messages:
+        import keras
+
+        print(training_summary(run.history, len(run.train_idx), cfg.loss.upper(), len(run.test_idx),
+                               keras.backend.backend()), flush=True)
+    return run
 
 
 def open_chapter(artifacts_dir: str | os.PathLike | None = None, train: bool = True, **params: Any) -> Chapter:

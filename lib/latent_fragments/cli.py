@@ -84,13 +84,11 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    from .runs import get_run, remove_run
+    from .runs import get_run
 
     cfg = config_from_args(args)
-    if args.fresh:
-        remove_run(cfg, args.artifacts_dir)
     t0 = time.perf_counter()
-    run = get_run(cfg, args.artifacts_dir, tensorboard=args.tensorboard)
+    run = get_run(cfg, args.artifacts_dir, tensorboard=args.tensorboard, fresh=args.fresh)
     print(f"run {cfg.run_name()} ready in {time.perf_counter() - t0:.0f} s: {run.path}")
     return 0
 
@@ -100,7 +98,7 @@ def cmd_prepare(args: argparse.Namespace) -> int:
 
     cfg = config_from_args(args)
     t0 = time.perf_counter()
-    faces = load_data(cfg, args.artifacts_dir)
+    faces = load_data(cfg, args.artifacts_dir, verify=True)  # a cache whose pixels changed is rebuilt
     seconds = time.perf_counter() - t0
     size = faces.cache_path.stat().st_size
     print(f"cache {faces.cache_path}: {len(faces)} images, {size / 2**30:.2f} GiB, ready in {seconds:.0f} s "
@@ -109,14 +107,13 @@ def cmd_prepare(args: argparse.Namespace) -> int:
 
 
 def cmd_encode(args: argparse.Namespace) -> int:
-    import numpy as np
-
-    from .artifacts import atomic_path
+    from .artifacts import check_destination, save_npy
     from .data import DataSpec, load_faces
     from .runs import get_run
     from .training import predict_batched
 
     cfg = config_from_args(args)
+    output = check_destination(args.output)  # refused before any training or encoding
     run = get_run(cfg, args.artifacts_dir, train=not args.no_train)
     if args.images_dir:
         faces = load_faces(DataSpec(dataset="folder", data_dir=args.images_dir), cache_root(args.artifacts_dir))
@@ -125,9 +122,8 @@ def cmd_encode(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
     z = predict_batched(run.encoder, faces.images, desc="encoding")  # streams batches from the memory-mapped cache
     seconds = time.perf_counter() - t0
-    with atomic_path(args.output) as tmp:
-        np.save(tmp, z)
-    print(f"encoded {len(z)} images to {args.output} ({z.shape[1]}-D) in {seconds:.1f} s, {len(z) / seconds:.0f} img/s")
+    save_npy(output, z)
+    print(f"encoded {len(z)} images to {output} ({z.shape[1]}-D) in {seconds:.1f} s, {len(z) / seconds:.0f} img/s")
     return 0
 
 
@@ -142,7 +138,8 @@ def cmd_info(args: argparse.Namespace) -> int:
     if (path / HISTORY).exists():
         info["history"] = read_json(path / HISTORY)
     elif (path / CHECKPOINT_STATE).exists():
-        info["interrupted_after_epoch"] = read_json(path / CHECKPOINT_STATE)["epochs_done"]
+        state = read_json(path / CHECKPOINT_STATE)
+        info["interrupted_after_epoch"] = state.get("epochs_done") if isinstance(state, dict) else None
     print(json.dumps(info, indent=2))
     return 0
 
@@ -159,7 +156,12 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         settings = Settings(quality=not args.no_quality, verdict_draws=args.verdict_draws, n_fake=args.n_fake)
         plan = plan_from_axes(base, args.vary or [], seeds, settings)
     check_sweep_sizes(plan)
-    table = run_sweep(plan, args.name, args.artifacts_dir)
+    if args.scheduler:
+        from .cluster import run_on_cluster
+
+        table = run_on_cluster(plan, args.name, args.scheduler, args.artifacts_dir, gpus_per_run=args.gpus_per_run)
+    else:
+        table = run_sweep(plan, args.name, args.artifacts_dir)
     print(summarise(table).round(4).to_string())
     print(f"{len(table)} runs; table {table_path(args.name, args.artifacts_dir)}")
     return 0
@@ -205,9 +207,12 @@ def cmd_runs(args: argparse.Namespace) -> int:
         dest = archive.export_run(args.run, args.to, art)
         print(f"exported {Path(args.run).name} to {dest} ({archive.human_size(dest.stat().st_size)})")
     elif args.action == "import":
-        path, new = archive.import_run(args.file, art)
-        print(f"imported {path.name} into {path.parent}" if new
-              else f"{path.name} is already present in {path.parent}")
+        done = archive.import_run(args.file, art)
+        print(f"imported {done.path.name} into {done.path.parent}" if done.new
+              else f"{done.path.name} is already present in {done.path.parent}")
+        if done.left_out:
+            print(f"left out {len(done.left_out)} member(s) its manifest does not list (not written): "
+                  f"{', '.join(done.left_out[:5])}{' ...' if len(done.left_out) > 5 else ''}")
     else:
         return _clean(args.yes, art)
     return 0
@@ -217,7 +222,11 @@ def _clean(yes: bool, art: str | None) -> int:
     """``runs clean``: say what would be deleted and why; delete only with ``--yes`` (chapter 1)."""
     from . import archive
 
-    plan = archive.clean_plan(art)
+    entries = archive.list_runs(art)
+    plan = archive.clean_plan(art, entries)
+    for e in entries:
+        if e.damage and e.complete and not e.training:
+            print(f"kept runs/{e.name}: damaged ({e.damage}); retrain it with train --fresh or delete it by hand")
     if not plan:
         print("nothing to clean: every run is complete and current (or being trained)")
         return 0
@@ -229,7 +238,10 @@ def _clean(yes: bool, art: str | None) -> int:
         print(f"{_runs_count(len(plan))}, {archive.human_size(total)}; nothing deleted: rerun with --yes to "
               f"delete them")
         return 0
-    print(f"deleted {_runs_count(len(plan))}, freed {archive.human_size(archive.delete_runs(plan, art))}")
+    deleted, kept = archive.delete_runs(plan, art)
+    for line in kept:
+        print(line)
+    print(f"deleted {_runs_count(len(deleted))}, freed {archive.human_size(sum(e.bytes for e in deleted))}")
     return 0
 
 
@@ -268,6 +280,10 @@ def _sweep_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-quality", action="store_true", help="skip the scoring network's FD and KID")
     parser.add_argument("--verdict-draws", type=int, default=0, help="null draws of chapter 4's verdict (0: skip)")
     parser.add_argument("--n-fake", type=int, default=400, help="decoded samples per generator for FD and KID")
+    parser.add_argument("--scheduler", default=None, help="run the grid's runs as tasks on Dask (the cluster extra): "
+                        "local, local:N (N worker processes here) or a scheduler's address tcp://HOST:PORT")
+    parser.add_argument("--gpus-per-run", type=int, default=0, help="with --scheduler: GPUs each task asks of the "
+                        "workers' GPU resource (dask worker --resources GPU=1)")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -278,7 +294,8 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     p_train = sub.add_parser("train", help="train (or resume) the run of these parameters; prints img/s per epoch")
     _run_args(p_train)
-    p_train.add_argument("--fresh", action="store_true", help="delete an existing run of these parameters first")
+    p_train.add_argument("--fresh", action="store_true", help="delete an existing run of these parameters first "
+                         "(refused while another process holds the run)")
     p_train.add_argument("--tensorboard", action="store_true", help="also write TensorBoard logs to <run>/tensorboard")
     p_prepare = sub.add_parser("prepare", help="build the uint8 image cache of these parameters (no training)")
     _run_args(p_prepare)
@@ -310,7 +327,19 @@ def main(argv: list[str] | None = None) -> int:
         print(line, file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("interrupted: the last finished epoch is checkpointed; rerun the same command to resume.",
-              file=sys.stderr)
+        print(INTERRUPTED.get(args.command, INTERRUPTED_ELSE), file=sys.stderr)
         return 130
+
+
+#: The one line an interrupt (Ctrl-C) ends each command with: what is kept, what the rerun does.
+INTERRUPTED = {
+    "train": "interrupted: the last finished epoch is checkpointed; rerun the same command to resume.",
+    "sweep": "interrupted: finished runs and the last finished epoch are kept; rerun the same command to resume.",
+    "prepare": "interrupted: the image cache was not finished (its partial file is removed); rerun the same "
+               "command to build it.",
+    "encode": "interrupted: no z-points were written; rerun the same command.",
+    "runs": "interrupted: an import leaves nothing behind; a run being deleted may be left in part, which the "
+            "next runs clean --yes deletes.",
+}
+INTERRUPTED_ELSE = "interrupted: nothing was changed; rerun the same command."
 

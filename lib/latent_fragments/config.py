@@ -46,10 +46,12 @@ CODE_VERSION = 3  # 2: the split has its own seed (split_seed) or CelebA's parti
 LOSSES = ("bce", "mse")
 MODELS = ("ae", "vae")
 PROFILES = ("small", "full")
+#: Numeric precision of training (``keras.mixed_precision`` policy names); the book's default is float32.
+PRECISIONS = ("float32", "mixed_bfloat16")
 
 #: Fields added after runs were first stored (chapter 5): left out of ``as_dict`` (and so of the key and
 #: ``config.json``) while they hold these defaults, so every earlier run keeps its key.
-LATER_DEFAULTS = {"batch_norm": False, "model": "ae"}
+LATER_DEFAULTS = {"batch_norm": False, "model": "ae", "precision": "float32"}
 
 
 class ConfigError(ValueError):
@@ -147,6 +149,8 @@ class RunConfig:
     profile: str = field(default="full", metadata={"cli": False})
     batch_norm: bool = _help("batch normalisation after each convolution: true or false", False)
     model: str = _help("ae (plain autoencoder) or vae (variational, beta = 1)", "ae")
+    precision: str = _help("training precision: float32 or mixed_bfloat16 (bfloat16 compute, float32 weights, "
+                           "z-points and output)", "float32")
 
     def __post_init__(self) -> None:
         if self.profile not in PROFILES:
@@ -196,6 +200,8 @@ class RunConfig:
         if self.model not in MODELS:
             raise ConfigError(f"model must be one of {MODELS}, got {self.model!r}.")
         checked["batch_norm"] = _flag("batch_norm", self.batch_norm)
+        if self.precision not in PRECISIONS:
+            raise ConfigError(f"precision must be one of {PRECISIONS}, got {self.precision!r}.")
         return checked
 
     def with_profile(self, name: str | None = None) -> "RunConfig":

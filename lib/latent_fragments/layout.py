@@ -21,6 +21,10 @@ Z_TEST = "z_test.npy"
 MANIFEST = "manifest.json"
 CHECKPOINT_STATE = "checkpoint.json"
 CHECKPOINT_MODEL = "checkpoint.keras"
+HISTORY_CSV = "history.csv"
+TENSORBOARD = "tensorboard"
+#: Chapter 3's scoring network: ``FEATURE_NET_PREFIX + <key> + ".keras"`` (and ``.npz``) in the run folder.
+FEATURE_NET_PREFIX = "feature_net-"
 
 #: The files a complete run holds, checked by its manifest (written last, so a run without it is incomplete).
 RUN_FILES = (CONFIG, MODEL, HISTORY, SPLIT, Z_TRAIN, Z_TEST)

@@ -13,7 +13,9 @@ posterior mean. The VAE's reconstruction term is summed over the 27,648 pixel va
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import contextlib
+import random
+from typing import TYPE_CHECKING, Iterator
 
 from .config import RunConfig
 
@@ -31,7 +33,9 @@ def _conv_block(layer, x, cfg: RunConfig, name: str, activation: str):
     x = layer(x)
     if cfg.batch_norm and activation != "sigmoid":
         x = layers.BatchNormalization(name=f"{name}_bn")(x)
-    return layers.Activation(activation, name=f"{name}_act")(x)
+    # the sigmoid output in float32 also under mixed precision, so that the BCE loss is computed stably
+    dtype = "float32" if activation == "sigmoid" else None
+    return layers.Activation(activation, name=f"{name}_act", dtype=dtype)(x)
 
 
 def build_encoder(cfg: RunConfig) -> keras.Model:
@@ -48,12 +52,12 @@ def build_encoder(cfg: RunConfig) -> keras.Model:
         conv = layers.Conv2D(width, cfg.kernel_size, strides=2, padding="same", name=f"conv{i + 1}")
         x = _conv_block(conv, x, cfg, f"conv{i + 1}", cfg.activation)
     x = layers.Flatten(name="flatten")(x)
-    z = layers.Dense(cfg.z_dim, name="z")(x)
+    z = layers.Dense(cfg.z_dim, name="z", dtype="float32")(x)  # z-points in float32 under any precision
     if cfg.model == "vae":
         from .vae import PosteriorSample
 
-        log_var = layers.Dense(cfg.z_dim, name="z_log_var", kernel_initializer="zeros")(x)
-        z = PosteriorSample(seed=cfg.seed, name="posterior")([z, log_var])
+        log_var = layers.Dense(cfg.z_dim, name="z_log_var", kernel_initializer="zeros", dtype="float32")(x)
+        z = PosteriorSample(seed=cfg.seed, name="posterior", dtype="float32")([z, log_var])
     return keras.Model(inputs, z, name="encoder")
 
 
@@ -75,6 +79,22 @@ def build_decoder(cfg: RunConfig) -> keras.Model:
     return keras.Model(inputs, x, name="decoder")
 
 
+@contextlib.contextmanager
+def _own_python_random(seed: int) -> Iterator[None]:
+    """Keras draws each initializer's seed from Python's process-wide ``random``; while the model is built it
+    draws from a generator of its own, seeded as ``keras.utils.set_random_seed`` seeds the shared one (so the
+    weights are the same), which other threads cannot advance meanwhile (a Dask worker's do: its first
+    model then got other weights). Introduced in chapter 1; needed since chapter 5's grid runs on Dask."""
+    from keras.src.random import seed_generator
+
+    shared = seed_generator.python_random
+    seed_generator.python_random = random.Random(seed)
+    try:
+        yield
+    finally:
+        seed_generator.python_random = shared
+
+
 def build_autoencoder(cfg: RunConfig) -> keras.Model:
     """Encoder and decoder chained and compiled with the run's loss and Adam optimiser (chapter 1).
 
@@ -84,7 +104,8 @@ def build_autoencoder(cfg: RunConfig) -> keras.Model:
     import keras
 
     keras.utils.set_random_seed(cfg.seed)
-    encoder, decoder = build_encoder(cfg), build_decoder(cfg)
+    with _own_python_random(cfg.seed):
+        encoder, decoder = build_encoder(cfg), build_decoder(cfg)
     inputs = keras.Input((cfg.image_size, cfg.image_size, 3), name="image")
     autoencoder = keras.Model(inputs, decoder(encoder(inputs)), name="autoencoder")
     loss = keras.losses.BinaryCrossentropy() if cfg.loss == "bce" else keras.losses.MeanSquaredError()

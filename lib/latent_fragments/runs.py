@@ -29,7 +29,8 @@ from typing import Callable
 
 import numpy as np
 
-from .artifacts import ArtifactError, atomic_path, clean_stale_temps, file_sha256, read_json, write_json
+from .artifacts import (ArtifactError, atomic_path, clean_stale_temps, file_sha256, read_json, save_npy, save_npz,
+                        write_json)
 from .config import RunConfig
 from .layout import (CHECKPOINT_MODEL, CHECKPOINT_STATE, CONFIG, HISTORY, MANIFEST, MODEL, RUN_FILES, SPLIT,
                      Z_TEST, Z_TRAIN, cache_root, runs_root)
@@ -146,7 +147,9 @@ def verify_run(path: Path, cfg: RunConfig) -> None:
     if not manifest_path.exists():
         raise ArtifactError(f"{path} holds no complete run (no manifest.json).")
     stored = read_json(path / CONFIG)
-    stored_config = {k: v for k, v in (stored.get("config") or {}).items() if k != "data_dir"}
+    if not isinstance(stored, dict) or not isinstance(stored.get("config"), dict):
+        raise ArtifactError(f"{path / CONFIG} is not a run's configuration (malformed); delete {path} and rerun.")
+    stored_config = {k: v for k, v in stored["config"].items() if k != "data_dir"}
     if stored.get("key") != cfg.key() or stored_config != cfg.portable_dict():
         differing = sorted(k for k, v in cfg.portable_dict().items() if stored_config.get(k) != v)
         raise ArtifactError(
@@ -161,13 +164,17 @@ def verify_run(path: Path, cfg: RunConfig) -> None:
 
 def manifest_mismatch(path: Path, manifest: dict) -> tuple[str, str] | None:
     """The first file of :data:`RUN_FILES` in the run folder ``path`` that is missing or differs from
-    ``manifest``, as ``(name, what is wrong)``, or ``None`` when all match (chapter 1)."""
+    ``manifest``, as ``(name, what is wrong)``, or ``None`` when all match; a malformed manifest is
+    ``(MANIFEST, ...)`` (chapter 1)."""
+    files = manifest.get("files") if isinstance(manifest, dict) else None
+    if not isinstance(files, dict):
+        return MANIFEST, "is malformed (it lists no files: edited, or written by other code)"
     for name in RUN_FILES:
-        entry = manifest["files"].get(name)
+        entry = files.get(name)
         file = path / name
-        if entry is None or not file.exists():
+        if not isinstance(entry, dict) or not file.exists():
             return name, "is missing"
-        if file.stat().st_size != entry["bytes"] or file_sha256(file) != entry["sha256"]:
+        if file.stat().st_size != entry.get("bytes") or file_sha256(file) != entry.get("sha256"):
             return name, "does not match its manifest (truncated or changed)"
     return None
 
@@ -196,11 +203,13 @@ def load_run(cfg: RunConfig, artifacts_dir: str | os.PathLike | None = None, fac
     )
 
 
-def load_data(cfg: RunConfig, artifacts_dir: str | os.PathLike | None = None, progress: bool = True):
-    """The image cache of ``cfg``'s data (built on first use) under ``<artifacts>/cache``."""
+def load_data(cfg: RunConfig, artifacts_dir: str | os.PathLike | None = None, progress: bool = True,
+              verify: bool = False):
+    """The image cache of ``cfg``'s data (built on first use) under ``<artifacts>/cache``; ``verify``
+    checks its pixels against their checksum (rebuilt if changed; ``prepare`` does)."""
     from .data import load_faces
 
-    return load_faces(cfg.data_spec(), cache_root(artifacts_dir), progress=progress)
+    return load_faces(cfg.data_spec(), cache_root(artifacts_dir), progress=progress, verify=verify)
 
 
 def _split(cfg: RunConfig, faces) -> tuple[np.ndarray, np.ndarray, str]:
@@ -231,16 +240,19 @@ def train_run(cfg: RunConfig, artifacts_dir: str | os.PathLike | None = None,
     if method == "partition":
         log("held out: CelebA's official validation and test partitions (list_eval_partition.txt)")
     write_json(path / CONFIG, {"key": cfg.key(), "config": cfg.as_dict()})
-    with atomic_path(path / SPLIT) as tmp:
-        np.savez(tmp, train=train_idx, test=test_idx, method=np.array(method))
+    save_npz(path / SPLIT, train=train_idx, test=test_idx, method=np.array(method))
     autoencoder, history = fit(cfg, faces.images, train_idx, test_idx, path, log=log, tensorboard=tensorboard)
+    diverged = divergence(history)
+    if diverged is not None:
+        raise ArtifactError(f"the training of runs/{path.name} diverged ({diverged}); it is not stored as a result. "
+                            f"Lower --learning-rate (now {cfg.learning_rate:g}) or change --seed; runs clean deletes "
+                            f"the unfinished run.")
     with atomic_path(path / MODEL) as tmp:
         autoencoder.save(tmp)
     write_json(path / HISTORY, history)
     encoder = autoencoder.get_layer("encoder")
     for name, idx in ((Z_TRAIN, train_idx), (Z_TEST, test_idx)):
-        with atomic_path(path / name) as tmp:
-            np.save(tmp, predict_batched(encoder, faces.images, idx, desc=f"encoding {name[2:-4]} images"))
+        save_npy(path / name, predict_batched(encoder, faces.images, idx, desc=f"encoding {name[2:-4]} images"))
     write_manifest(path)
     for name in (CHECKPOINT_MODEL, CHECKPOINT_STATE):
         (path / name).unlink(missing_ok=True)
@@ -250,16 +262,29 @@ def train_run(cfg: RunConfig, artifacts_dir: str | os.PathLike | None = None,
     return run
 
 
+def divergence(history: list[dict]) -> str | None:
+    """The first epoch whose training or held-out loss is not finite (``"epoch 3: loss nan"``), or ``None``:
+    a diverged training is never stored as a run (chapter 1)."""
+    for row in history:
+        for name in ("loss", "val_loss"):
+            value = row.get(name)
+            if value is not None and not np.isfinite(value):
+                return f"epoch {row.get('epoch', '?')}: {name} {value}"
+    return None
+
+
 def get_run(cfg: RunConfig, artifacts_dir: str | os.PathLike | None = None, train: bool = True,
-            log: Callable[[str], None] | None = None, tensorboard: bool = False) -> Run:
+            log: Callable[[str], None] | None = None, tensorboard: bool = False, fresh: bool = False) -> Run:
     """The run of ``cfg``: loaded if complete, otherwise trained first (or resumed) when ``train`` is true.
 
     A damaged run (truncated file, foreign config) is never reused: it raises with what to do. Training
     holds the run's lock (:mod:`latent_fragments.locks`): a second process asking for the same run at the
-    same time waits for the first and then loads its run instead of training it again.
+    same time waits for the first and then loads its run instead of training it again. ``fresh``
+    (``train --fresh``) deletes the run's folder and trains it anew under the same lock, held from the
+    deletion to the manifest; if another process holds it, it refuses at once, deleting nothing.
     """
     path = run_dir(cfg, artifacts_dir)
-    if (path / MANIFEST).exists():
+    if (path / MANIFEST).exists() and not fresh:
         return load_run(cfg, artifacts_dir)
     if not train:
         raise ArtifactError(f"no trained run for this configuration at {path}; train it first "
@@ -267,12 +292,23 @@ def get_run(cfg: RunConfig, artifacts_dir: str | os.PathLike | None = None, trai
     if tensorboard:
         require_tensorboard()
     _check_writable(path.parent.parent)
-    with run_lock(path, log or progress_printer()):
-        if (path / MANIFEST).exists():  # trained by the process we waited for
+    with run_lock(path, log or progress_printer(), refuse="train --fresh refused" if fresh else None):
+        if fresh:
+            _delete_folder(path)
+        elif (path / MANIFEST).exists():  # trained by the process we waited for
             return load_run(cfg, artifacts_dir)
         return train_run(cfg, artifacts_dir, log=log, tensorboard=tensorboard)
 
 
+def _delete_folder(path: Path) -> None:
+    """Delete the run folder ``path`` whole (the caller holds its lock); absent is fine, a partial deletion raises."""
+    if path.exists():
+        shutil.rmtree(path)
+
+
 def remove_run(cfg: RunConfig, artifacts_dir: str | os.PathLike | None = None) -> None:
-    """Delete the run directory of ``cfg`` (used by tests and by ``python -m latent_fragments train --fresh``)."""
-    shutil.rmtree(run_dir(cfg, artifacts_dir), ignore_errors=True)
+    """Delete the run directory of ``cfg`` under its lock, or raise :class:`~latent_fragments.locks.RunBusy`
+    naming the process that holds it (chapter 1)."""
+    path = run_dir(cfg, artifacts_dir)
+    with run_lock(path, refuse="deleting the run refused"):
+        _delete_folder(path)

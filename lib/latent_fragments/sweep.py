@@ -17,9 +17,11 @@ variant runs once per seed. It comes from a small TOML file (:func:`plan_from_to
 or from the command line (:func:`plan_from_axes`: the product of ``--vary z_dim=32,256 --vary model=ae,vae``).
 Each run is :func:`latent_fragments.runs.get_run`'s, cached under its configuration's key: a finished run
 is reused, an interrupted one resumes from its last epoch. Its headline figures
-(:mod:`latent_fragments.stats.headline`) are cached next to it, and the results table (one row per run) is
-rewritten atomically to ``<artifacts>/sweeps/<name>.csv`` after every run, so a sweep stopped at any point
-resumes where it stopped when the same command is run again.
+(:mod:`latent_fragments.stats.headline`) are cached next to it, and its row is merged into the results table
+``<artifacts>/sweeps/<name>.csv`` (under a lock, written atomically, other processes' rows kept) after every
+run, so a sweep stopped at any point resumes where it stopped when the same command is run again, and
+several sweeps of one grid (on machines sharing the artefact directory) train different runs at once: each
+passes over a run another is training. :mod:`latent_fragments.cluster` runs the same grid as Dask tasks.
 """
 from __future__ import annotations
 
@@ -220,10 +222,10 @@ def headline_row(run, settings: Settings, net=None) -> dict[str, Any]:
     return row
 
 
-def _describe(variant: str, run) -> dict[str, Any]:
-    cfg = run.config
+def _describe(variant: str, cfg: RunConfig, n_train: int | None = None) -> dict[str, Any]:
     return {"variant": variant, "seed": cfg.seed, "run": cfg.run_name(), "dataset": cfg.dataset,
-            "model": cfg.model, "batch_norm": cfg.batch_norm, "z_dim": cfg.z_dim, "n_train": len(run.train_idx)}
+            "model": cfg.model, "batch_norm": cfg.batch_norm, "z_dim": cfg.z_dim,
+            "n_train": math.nan if n_train is None else n_train}
 
 
 def table_path(name: str, artifacts_dir: str | os.PathLike | None = None) -> Path:
@@ -231,34 +233,107 @@ def table_path(name: str, artifacts_dir: str | os.PathLike | None = None) -> Pat
     return sweeps_root(artifacts_dir) / f"{name}.csv"
 
 
-def run_sweep(plan: Plan, name: str, artifacts_dir: str | os.PathLike | None = None,
-              log: Callable[[str], None] = print):
-    """Train or reuse every run of ``plan``, measure it, and write the table after each run (chapter 5).
+def net_config(plan: Plan, cfg: RunConfig) -> RunConfig:
+    """The run whose scoring network (chapter 3) scores ``cfg`` in ``plan``: the first run of the plan on
+    the same data and split, so every process and task of a sweep scores with the same network (chapter 5)."""
+    def data_key(c: RunConfig):
+        return c.data_spec().key(), c.split_seed, c.test_fraction
 
-    Returns the table (a DataFrame, one row per run in plan order). The scoring network of chapter 3 is
-    trained once per data set and split (the first run's, cached in its folder) and scores every run on it.
-    """
-    import pandas as pd
+    return next(c for _, c in plan.runs if data_key(c) == data_key(cfg))
 
+
+def measure_run(variant: str, run, plan: Plan, artifacts_dir: str | os.PathLike | None = None,
+                log: Callable[[str], None] = print, nets: dict | None = None) -> dict[str, Any]:
+    """The table row of one finished run of ``plan``: its headline figures, cached beside it (computed once
+    however many processes ask: a lock per row), scored by the network of :func:`net_config` (trained once
+    under its own lock, held in ``nets`` for the next run). Introduced in chapter 5."""
+    from .locks import file_lock
     from .runs import get_run
     from .stats.features import feature_net_for_run
 
-    rows, nets = [], {}
-    for i, (variant, cfg) in enumerate(plan.runs):
+    cached = _row_path(run, plan.settings)
+    with file_lock(cached.with_suffix(".lock")):
+        if cached.exists():
+            return read_json(cached)
+        net = None
+        if plan.settings.quality:
+            scorer = net_config(plan, run.config)
+            nets = {} if nets is None else nets
+            if scorer.key() not in nets:
+                net_run = run if scorer.key() == run.config.key() else get_run(scorer, artifacts_dir, log=log)
+                with file_lock(net_run.path / ".feature_net.lock"):
+                    nets[scorer.key()] = feature_net_for_run(net_run, seed=0, log=log)
+            net = nets[scorer.key()]
+        row = {**_describe(variant, run.config, len(run.train_idx)), **headline_row(run, plan.settings, net)}
+        write_json(cached, row)
+    return row
+
+
+def run_sweep(plan: Plan, name: str, artifacts_dir: str | os.PathLike | None = None,
+              log: Callable[[str], None] = print):
+    """Train or reuse every run of ``plan``, measure it, and merge its row into the table after each run
+    (chapter 5).
+
+    Returns the table (a DataFrame, one row per run in plan order). A run whose lock another process holds
+    (another sweep training it) is passed over and taken up after the others, as is the measuring of a run
+    whose scoring network's run (:func:`net_config`) is still being trained elsewhere; so two sweeps of one
+    grid train different runs at once. The scoring network of chapter 3 is trained once per data set and
+    split and scores every run on it.
+    """
+    import pandas as pd
+
+    from .locks import held_elsewhere
+    from .runs import get_run, run_dir
+
+    rows: dict[int, dict[str, Any]] = {}
+    todo, unmeasured, nets = list(range(len(plan.runs))), [], {}
+
+    def busy(cfg: RunConfig) -> bool:
+        return held_elsewhere(run_dir(cfg, artifacts_dir))
+
+    def measure(i: int, run) -> None:
+        rows[i] = measure_run(plan.runs[i][0], run, plan, artifacts_dir, log, nets)
+        merge_table([rows[k] for k in sorted(rows)], table_path(name, artifacts_dir))
+
+    while todo:
+        i = next((k for k in todo if not busy(plan.runs[k][1])), todo[0])  # all busy: wait for the first
+        todo.remove(i)
+        variant, cfg = plan.runs[i]
         log(f"sweep {name}: run {i + 1}/{len(plan.runs)}, {variant}, seed {cfg.seed} ({cfg.run_name()})")
         run = get_run(cfg, artifacts_dir, log=log)
-        cached = _row_path(run, plan.settings)
-        if cached.exists():
-            row = read_json(cached)
+        if plan.settings.quality and todo and busy(net_config(plan, cfg)):
+            unmeasured.append((i, run))  # its scoring network waits for a run another process trains
         else:
-            data_key = (cfg.data_spec().key(), cfg.split_seed, cfg.test_fraction)
-            if plan.settings.quality and data_key not in nets:
-                nets[data_key] = feature_net_for_run(run, seed=0, log=log)
-            row = {**_describe(variant, run), **headline_row(run, plan.settings, nets.get(data_key))}
-            write_json(cached, row)
-        rows.append(row)
-        write_table(pd.DataFrame(rows), table_path(name, artifacts_dir))
-    return pd.DataFrame(rows)
+            measure(i, run)
+    for i, run in unmeasured:
+        measure(i, run)
+    return pd.DataFrame([rows[k] for k in sorted(rows)])
+
+
+#: The columns that name a row of a sweep's table: a run of a variant.
+ROW_KEY = ("variant", "run")
+
+
+def merge_table(rows: list[dict[str, Any]], path: Path) -> None:
+    """Merge ``rows`` into the CSV table ``path`` (chapter 5): the rows of other processes and grids are
+    kept (first), followed by ``rows`` in their order, which replace any of the same variant and run. Read, merged and
+    written atomically under the table's lock, so processes and tasks finishing in any order lose no row."""
+    import pandas as pd
+
+    from .locks import file_lock
+
+    new = pd.DataFrame(rows)
+    with file_lock(path.parent / f".{path.name}.lock"):
+        if path.exists():
+            old = pd.read_csv(path)
+            fresh = set(_row_keys(new))
+            others = old[[key not in fresh for key in _row_keys(old)]]
+            new = pd.concat([others, new], ignore_index=True) if len(others) else new
+        write_table(new, path)
+
+
+def _row_keys(table) -> list[tuple[str, ...]]:
+    return [tuple(key) for key in table[list(ROW_KEY)].astype(str).to_numpy()]
 
 
 def write_table(table, path: Path) -> None:

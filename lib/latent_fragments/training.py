@@ -7,6 +7,7 @@ as one that was never interrupted.
 """
 from __future__ import annotations
 
+import contextlib
 import functools
 import math
 import os
@@ -19,6 +20,7 @@ import numpy as np
 
 from .artifacts import ArtifactError, atomic_path, read_json, write_json
 from .config import ConfigError, RunConfig
+from .layout import CHECKPOINT_MODEL, CHECKPOINT_STATE, HISTORY_CSV, TENSORBOARD
 from .progress import Progress
 from . import vae as _vae  # noqa: F401  (registers the VAE's Keras objects: saved VAEs load)
 
@@ -168,10 +170,6 @@ def make_stream(images: np.ndarray, indices: np.ndarray, cfg: RunConfig, shuffle
     return UInt8Stream(), steps
 
 
-#: Per-epoch log of a run, one CSV row per finished epoch, in the run folder (chapter 1).
-HISTORY_CSV = "history.csv"
-
-
 def write_history_csv(path: Path, history: list[dict]) -> None:
     """Write the epoch rows of ``history`` as CSV to ``path`` atomically (chapter 1).
 
@@ -192,8 +190,8 @@ def write_history_csv(path: Path, history: list[dict]) -> None:
 def epoch_checkpoint(model_path: Path, state_path: Path, key: str, n_train: int, history: list[dict],
                      epochs: int, log: Callable[[str], None], steps: int = 0):
     """A Keras callback that shows the steps of each epoch live (a transient progress display) and, after
-    every epoch, saves the model, the history and the CSV log (:data:`HISTORY_CSV`) atomically and logs one
-    line with the loss and the images/s of that epoch."""
+    every epoch, saves the model, the history and the CSV log (:data:`~latent_fragments.layout.HISTORY_CSV`)
+    atomically and logs one line with the loss and the images/s of that epoch."""
     import keras
 
     class EpochCheckpoint(keras.callbacks.Callback):
@@ -228,21 +226,40 @@ def fit(cfg: RunConfig, images: np.ndarray, train_idx: np.ndarray, test_idx: np.
     Checkpoints go to ``workdir/checkpoint.keras`` and ``workdir/checkpoint.json`` after every epoch, the
     per-epoch log to ``workdir/history.csv`` (and, with ``tensorboard``, TensorBoard logs to
     ``workdir/tensorboard``); if a checkpoint exists, training resumes after the last completed epoch.
-    Returns ``(autoencoder, history)``.
+    Returns ``(autoencoder, history)``. The model is built (or resumed) and trained under the dtype policy
+    of ``cfg.precision`` (:func:`precision_policy`).
     """
+    with precision_policy(cfg.precision):
+        return _fit(cfg, images, train_idx, test_idx, workdir, log, callbacks, tensorboard)
+
+
+@contextlib.contextmanager
+def precision_policy(precision: str) -> Iterator[None]:
+    """Keras's global dtype policy set to ``precision`` (``float32`` or ``mixed_bfloat16``, a
+    :class:`RunConfig` field) for the block, the previous one restored afterwards. Layers keep the policy
+    they were made with, so a model trained in mixed precision loads as such. Introduced in chapter 1."""
+    import keras
+
+    before = keras.mixed_precision.dtype_policy()
+    keras.mixed_precision.set_dtype_policy(precision)
+    try:
+        yield
+    finally:
+        keras.mixed_precision.set_dtype_policy(before)
+
+
+def _fit(cfg: RunConfig, images: np.ndarray, train_idx: np.ndarray, test_idx: np.ndarray, workdir: Path,
+         log: Callable[[str], None], callbacks: list | None, tensorboard: bool):
+    """The body of :func:`fit`, under the run's dtype policy."""
     import keras
 
     from .model import build_autoencoder
 
-    ckpt_model, ckpt_state = workdir / "checkpoint.keras", workdir / "checkpoint.json"
+    ckpt_model, ckpt_state = workdir / CHECKPOINT_MODEL, workdir / CHECKPOINT_STATE
     history: list[dict] = []
     first_epoch = 0
     if ckpt_model.exists() and ckpt_state.exists():
-        state = read_json(ckpt_state)
-        if state.get("key") != cfg.key():
-            raise ArtifactError(f"{ckpt_state} belongs to another configuration; delete {workdir} and rerun.")
-        history, first_epoch = list(state["history"]), int(state["epochs_done"])
-        autoencoder = keras.saving.load_model(ckpt_model, safe_mode=True)
+        autoencoder, history, first_epoch = _resume(ckpt_model, ckpt_state, cfg)
         log(f"resuming from the checkpoint after epoch {first_epoch}/{cfg.epochs}")
     else:
         autoencoder = build_autoencoder(cfg)
@@ -254,7 +271,7 @@ def fit(cfg: RunConfig, images: np.ndarray, train_idx: np.ndarray, test_idx: np.
     callback = epoch_checkpoint(ckpt_model, ckpt_state, cfg.key(), len(train_idx), history, cfg.epochs, log, steps)
     extra = {"shuffle": False} if keras.backend.backend() == "tensorflow" else {}
     log(f"training on {len(train_idx)} images, {len(test_idx)} held out, "
-        f"epochs {first_epoch + 1}..{cfg.epochs}, batch {cfg.batch_size}, backend {keras.backend.backend()}")
+        f"epochs {first_epoch + 1}..{cfg.epochs}, batch {cfg.batch_size}, backend {keras.backend.backend()}, {cfg.precision}")
     autoencoder.fit(
         train_stream,
         epochs=cfg.epochs,
@@ -267,6 +284,27 @@ def fit(cfg: RunConfig, images: np.ndarray, train_idx: np.ndarray, test_idx: np.
         **extra,
     )
     return autoencoder, history
+
+
+def _resume(ckpt_model: Path, ckpt_state: Path, cfg: RunConfig) -> tuple[object, list[dict], int]:
+    """(autoencoder, history, epochs done) of a run's checkpoint; a damaged or foreign checkpoint raises
+    :class:`ArtifactError` naming the file and what to do (chapter 1)."""
+    import keras
+
+    fresh = f"rerun with --fresh (or delete {ckpt_state.parent}) to train this configuration from scratch"
+    try:
+        state = read_json(ckpt_state)
+        history, done, key = list(state["history"]), int(state["epochs_done"]), state.get("key")
+    except (ArtifactError, KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise ArtifactError(f"{ckpt_state} is damaged (cut short or edited); {fresh}.") from exc
+    if key != cfg.key():
+        raise ArtifactError(f"{ckpt_state} belongs to another configuration; {fresh}.")
+    try:
+        model = keras.saving.load_model(ckpt_model, safe_mode=True)
+    except Exception as exc:  # Keras reports a cut-short .keras file as "file not found" or a zip error
+        raise ArtifactError(f"{ckpt_model} is damaged (cut short, e.g. by an interrupt while it was written: "
+                            f"{type(exc).__name__}); {fresh}.") from exc
+    return model, history, done
 
 
 def predict_batched(model, images: np.ndarray, indices: np.ndarray | None = None,
@@ -307,7 +345,7 @@ def tensorboard_callback(workdir: Path):
     """A Keras TensorBoard callback that logs into ``workdir/tensorboard`` (``--tensorboard``; chapter 1)."""
     import keras
 
-    return keras.callbacks.TensorBoard(log_dir=str(workdir / "tensorboard"))
+    return keras.callbacks.TensorBoard(log_dir=str(workdir / TENSORBOARD))
 
 
 def progress_printer(stream=None) -> Callable[[str], None]:

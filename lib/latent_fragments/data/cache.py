@@ -5,8 +5,9 @@ Whatever the source (:mod:`latent_fragments.data.sources`), :func:`load_faces` t
 memory-mapped and read-only, so that 200,000 CelebA faces (5.5 GB at 96x96) never have to fit into
 memory. Beside it lie ``<dataset>-<key>.labels.csv`` (one row per image, same order) and
 ``<dataset>-<key>.meta.json`` (written last: the spec, the shape, a fingerprint of the source, the
-skipped files). The key (:meth:`latent_fragments.data.DataSpec.key`) hashes everything that determines
-the pixels, so a changed spec gets a new cache file, and a damaged, foreign or outdated cache is rebuilt
+skipped files, the pixels' SHA-256, checked by ``prepare``). The key
+(:meth:`latent_fragments.data.DataSpec.key`) hashes everything that determines the pixels, so a changed
+spec gets a new cache file, and a damaged, foreign or outdated cache is rebuilt
 with a warning, never silently reused.
 
 The cache is built chunk by chunk (:data:`SYNTH_CHUNK` rendered or :data:`DECODE_CHUNK` decoded images
@@ -17,6 +18,7 @@ header (``np.lib.format``) on a temporary file that is renamed into place only w
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import math
 import os
 import time
@@ -29,6 +31,7 @@ from typing import TYPE_CHECKING, Any, Callable
 import numpy as np
 
 from ..artifacts import ArtifactError, atomic_path, clean_stale_temps, read_json, write_json
+from ..locks import file_lock
 from .pixels import DecodeJob, decode_chunk
 from ..progress import Progress
 from .pool import ordered_results, pool_size, usable_cores
@@ -65,7 +68,8 @@ class FaceSet:
 
 
 def load_faces(
-    spec: DataSpec, cache_dir: str | os.PathLike, workers: int | None = None, progress: bool = True
+    spec: DataSpec, cache_dir: str | os.PathLike, workers: int | None = None, progress: bool = True,
+    verify: bool = False,
 ) -> FaceSet:
     """Return the images of ``spec`` as a :class:`FaceSet`, building the cache under ``cache_dir`` if needed.
 
@@ -76,8 +80,10 @@ def load_faces(
     a warning.
 
     ``workers`` processes (default: all usable cores) render or decode in parallel; ``progress`` prints
-    a line about every 10 %. Raises :class:`DataError` for a bad spec or a missing / empty / too small
-    source.
+    a line about every 10 %. Every load checks meta.json and the ``.npy``'s shape and size; ``verify``
+    (``prepare``) also checks the pixels against the SHA-256 recorded at build time
+    (:func:`pixels_problem`: one read of the file), and rebuilds a cache whose pixels were changed.
+    Raises :class:`DataError` for a bad spec or a missing / empty / too small source.
 
     Labels per data set: ``synthfaces`` the factor table of :mod:`latent_fragments.synthfaces` (with ``index``);
     ``orl`` ``identity`` (1..40), ``shot`` (1..10), ``filename``; ``celeba`` ``filename``, the 40
@@ -94,7 +100,7 @@ def load_faces(
         raise DataError(f"workers must be a positive integer or None, got {workers!r}.")
     cache_dir = Path(cache_dir).expanduser().resolve()
 
-    cached, why = _open_cache(spec, cache_dir)
+    cached, why = _open_cache(spec, cache_dir, verify)
     try:
         source = spec.source()
     except DataError as exc:
@@ -115,7 +121,12 @@ def load_faces(
         why = f"the source {source.what} changed since the cache was built ({change})"
     if why is not None:
         warnings.warn(f"rebuilding the image cache: {why}.", UserWarning, stacklevel=2)
-    _build_cache(spec, source, cache_dir, int(workers), progress)
+    npy = _cache_paths(spec, cache_dir)[0]
+    with file_lock(npy.parent / f".{npy.stem}.lock", print, f"another process is building the image cache "
+                   f"{npy.name}; waiting for it"):  # built once, however many processes (a sweep's tasks) ask
+        built, _ = _open_cache(spec, cache_dir, verify)
+        if built is None or built.meta.get("source_fingerprint") != source.fingerprint:
+            _build_cache(spec, source, cache_dir, int(workers), progress)
     built, why = _open_cache(spec, cache_dir)
     if built is None:  # pragma: no cover - only if something else rewrote the files meanwhile
         raise ArtifactError(f"the cache just built in {cache_dir} is unusable: {why}; delete it and rerun.")
@@ -150,11 +161,31 @@ def _read_labels(path: Path, dtypes: dict[str, str]) -> "pd.DataFrame":
     import pandas as pd
 
     spec = {col: (d if d in _READ_DTYPES else str) for col, d in dtypes.items()}
-    return pd.read_csv(path, dtype=spec, keep_default_na=False, na_values=[""])
+    return pd.read_csv(path, dtype=spec, keep_default_na=False, na_values=[""], encoding_errors="surrogateescape")
 
 
-def _open_cache(spec: DataSpec, cache_dir: Path) -> tuple[FaceSet | None, str | None]:
-    """The valid cache of ``spec`` (ignoring the source fingerprint), or ``(None, why it is unusable)``.
+def pixels_problem(images: np.ndarray, meta: dict[str, Any]) -> str | None:
+    """What is wrong with the pixels of a memory-mapped cache ``images`` against the SHA-256 its meta.json
+    recorded when it was built (``pixels_sha256``: the bytes after the ``.npy`` header), or ``None`` if
+    they match or no checksum was recorded (caches built before it was). Reads the whole file once.
+    Introduced in chapter 1."""
+    expected = meta.get("pixels_sha256")
+    if expected is None or not isinstance(images, np.memmap):
+        return None
+    digest = hashlib.sha256()
+    with open(images.filename, "rb") as fh:
+        fh.seek(images.offset)
+        while block := fh.read(1 << 22):
+            digest.update(block)
+    if digest.hexdigest() != expected:
+        return (f"{Path(images.filename).name}'s pixels do not match the checksum recorded when it was built "
+                f"(changed in place)")
+    return None
+
+
+def _open_cache(spec: DataSpec, cache_dir: Path, verify: bool = False) -> tuple[FaceSet | None, str | None]:
+    """The valid cache of ``spec`` (ignoring the source fingerprint), or ``(None, why it is unusable)``;
+    with ``verify`` the pixels are checked against their checksum too (:func:`pixels_problem`).
 
     Introduced in chapter 1. ``why`` is ``None`` when there simply is no cache yet.
     """
@@ -184,6 +215,8 @@ def _open_cache(spec: DataSpec, cache_dir: Path) -> tuple[FaceSet | None, str | 
         return None, f"{csv.name} is missing or unreadable ({describe_error(exc)})"
     if len(labels) != images.shape[0]:
         return None, f"{csv.name} has {len(labels)} rows for {images.shape[0]} images"
+    if verify and (problem := pixels_problem(images, meta)) is not None:
+        return None, problem
     return FaceSet(images=images, labels=labels, spec=spec, cache_path=npy, meta=meta), None
 
 
@@ -208,6 +241,7 @@ class _Written:
     label_parts: list["pd.DataFrame"] = field(default_factory=list)
     good_rows: list[int] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)
+    digest: Any = field(default_factory=hashlib.sha256)  # of the pixel bytes, in the order written
 
 
 def _build_cache(spec: DataSpec, source: Source, cache_dir: Path, workers: int, progress: bool) -> None:
@@ -226,7 +260,7 @@ def _build_cache(spec: DataSpec, source: Source, cache_dir: Path, workers: int, 
     # pixels are in place; now labels, then meta (the commit point)
     labels = _final_labels(source, all_labels, written)
     with atomic_path(csv) as tmp:
-        labels.to_csv(tmp, index=False)
+        labels.to_csv(tmp, index=False, errors="surrogateescape")  # file names that are not UTF-8 kept as bytes
     elapsed = time.perf_counter() - started
     if written.skipped:
         _warn_skipped(source, written)
@@ -280,7 +314,9 @@ def _write_pixels(npy: Path, spec: DataSpec, source: Source, plan: _Plan, meter:
                     images = result.images
                     out.good_rows.extend(job_no * plan.chunk + i for i in result.ok)
                     out.skipped.extend(result.bad)
-                fh.write(np.ascontiguousarray(images, dtype=np.uint8).tobytes())
+                pixels = np.ascontiguousarray(images, dtype=np.uint8).tobytes()
+                fh.write(pixels)
+                out.digest.update(pixels)
                 out.count += len(images)
                 meter.set(out.count + len(out.skipped))
         if out.count == 0:
@@ -336,6 +372,7 @@ def _meta(spec: DataSpec, source: Source, written: _Written, labels: "pd.DataFra
         "key_fields": spec.key_fields(),
         "n_images": written.count,
         "shape": [written.count, size, size, 3],
+        "pixels_sha256": written.digest.hexdigest(),
         "dtype": "uint8",
         "source": source.what,
         "source_fingerprint": source.fingerprint,

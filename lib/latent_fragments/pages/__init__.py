@@ -13,10 +13,10 @@ test per branch of its wording); ``latent_fragments.stats`` returns numbers and 
 """
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
-__all__ = ["Numbers", "pct", "pct_points"]
+__all__ = ["Numbers", "pct", "pct_points", "shown", "training_summary"]
 
 
 def pct(share: float, digits: int = 1) -> str:
@@ -27,6 +27,60 @@ def pct(share: float, digits: int = 1) -> str:
 def pct_points(difference: float, digits: int = 1) -> str:
     """A difference of two shares in percentage points, signed: ``pct_points(0.062)`` -> "+6.2 points". Chapter 1."""
     return f"{100.0 * float(difference):+.{int(digits)}f} points"
+
+
+def _cell(value: object, fmt: str) -> str:
+    """One table cell: ``fmt`` "pct" (a share; "pct2": two decimals), "points" (a difference of shares)
+    or a format spec."""
+    if isinstance(value, str):
+        return value
+    if value is None or value != value:  # NaN
+        return "–"
+    if fmt.startswith("pct"):
+        return pct(value, int(fmt[3:] or 1))
+    if fmt == "points":
+        return pct_points(value)
+    return format(value, fmt)
+
+
+def shown(table, columns: Mapping[str, tuple[str, str]], index: str | None = None):
+    """``table`` (a pandas DataFrame) as a page shows it: only ``columns`` (key -> (name for a reader,
+    format: "pct" or "pctN" for N decimals, "points" or a format spec such as ".3f")), in that order, renamed, every
+    number formatted; ``index`` names the row labels. Introduced in chapter 2."""
+    import pandas as pd
+
+    out = pd.DataFrame({name: [_cell(v, fmt) for v in table[key]] for key, (name, fmt) in columns.items()},
+                       index=table.index)
+    out.index.name = index if index is not None else table.index.name
+    return out
+
+
+def _duration(seconds: float) -> str:
+    """``42 s``, ``5 min 12 s`` or ``2 h 05 min``."""
+    seconds = int(round(float(seconds)))
+    if seconds < 60:
+        return f"{seconds} s"
+    if seconds < 3600:
+        return f"{seconds // 60} min {seconds % 60} s"
+    return f"{seconds // 3600} h {seconds % 3600 // 60:02d} min"
+
+
+def training_summary(history: Sequence[Mapping[str, float]], n_train: int, loss: str = "loss",
+                     n_held_out: int | None = None, backend: str | None = None) -> str:
+    """The one line a page shows where a run was just trained, instead of its epoch-by-epoch log (which
+    stays in the run folder's ``history.csv``): epochs, images (and held-out images, the Keras backend where
+    given), time, the last epoch's losses. Introduced in chapter 1."""
+    where = [f"{int(n_held_out):,} held out"] if n_held_out is not None else []
+    where += [f"backend {backend}"] if backend else []
+    images = f"{int(n_train):,} images" + (f" ({', '.join(where)})" if where else "")
+    if not history:
+        return f"no epoch trained on {images} (see history.csv in the run folder)"
+    last = history[-1]
+    held_out = f", held-out {last['val_loss']:.4f}" if "val_loss" in last else ""
+    seconds = sum(float(row.get("seconds", 0.0)) for row in history)
+    epochs = f"{len(history)} epoch" + ("s" if len(history) != 1 else "")
+    return (f"trained {epochs} on {images} in {_duration(seconds)}: final {loss} "
+            f"{last['loss']:.4f}{held_out} (epoch log: history.csv in the run folder)")
 
 
 @dataclass(frozen=True)

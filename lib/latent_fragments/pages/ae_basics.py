@@ -12,11 +12,12 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from ..stats.gaussian import Gaussian
 from ..stats.proportions import all_inside_detectable, clopper_pearson, level_test_p
 from ..stats.regions import COVARIANCE_NAMES
-from . import Numbers, pct
+from . import Numbers, pct, shown
 
 #: Level of the two-sided exact binomial test of a held-out share against its region's level.
 CALIBRATION_ALPHA = 0.01
@@ -68,6 +69,17 @@ def random_set_numbers(cube_b: float, ball_radius: float, n_random: int) -> Numb
     """The cube's half edge, the ball's radius and how many points of each are decoded.
     Introduced in chapter 1."""
     return Numbers({"cube_b": f"{cube_b:.2f}", "ball_r": f"{ball_radius:.2f}", "n_random": f"{n_random}"})
+
+
+#: Row names of chapter 1's tables, by cloud kind.
+_KIND_ROWS = {"held_out": "held-out images", "cube": "cube points", "ball": "ball points"}
+
+
+def inside_table(inside: Mapping[str, float], reencoded: Mapping[str, float]) -> pd.DataFrame:
+    """Shares inside the 99 % predictive region of z-points and of their decoded-and-re-encoded images,
+    by kind ("held_out", "cube", "ball"), as percentages. Introduced in chapter 1."""
+    table = pd.DataFrame({"z": inside, "re": reencoded}).rename(index=_KIND_ROWS)
+    return shown(table, {"z": ("z-points inside the 99 % region", "pct"), "re": ("re-encoded images inside", "pct")})
 
 
 def random_points_numbers(medians: Mapping[str, float], inside: Mapping[str, float],
@@ -183,7 +195,7 @@ def shell_sentence(data_radii: np.ndarray, gaussian: Gaussian, generator_radii: 
     shell = "a thin shell too" if std < 0.15 * mean else "not a thin shell"
     text = (f"The training z-points themselves have radii {mean:.2f} ± {std:.2f} (relative spread "
             f"{std / mean:.2f}): {shell}. A normal distribution with their mean and covariance predicts "
-            f"sqrt(|mu|^2 + tr Sigma) = {predicted_mean:.2f} ± {predicted_std:.2f}")
+            f"√(‖μ‖² + tr Σ) = {predicted_mean:.2f} ± {predicted_std:.2f}")
     text += (", as measured. " if abs(predicted_std - std) <= 0.2 * std else
              f"; the measured spread is {std / predicted_std:.1f} times the predicted one. ")
     text += "Random points: " + "; ".join(f"the {name} at {np.mean(v):.2f} ± {np.std(v, ddof=1):.2f}"

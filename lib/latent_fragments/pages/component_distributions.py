@@ -19,7 +19,7 @@ from ..stats.gaussian import Gaussian
 from ..stats.generators import thin_shell_radius
 from ..stats.proportions import clopper_pearson
 from ..stats.regions import PredictiveRegion
-from . import Numbers, pct
+from . import Numbers, pct, shown
 from .ae_basics import calibration_sentence, misses
 from .findings import claim_record
 
@@ -261,6 +261,66 @@ def compare_numbers(name: str | None, other=None) -> Numbers:
     return Numbers({"compare_name": name, "compare_epochs": f"{other.config.epochs}",
                     "compare_batch": f"{other.config.batch_size}",
                     "compare_loss": f"{history[-1]['val_loss']:.4f} (start {history[0]['val_loss']:.4f})"})
+
+
+#: Columns of :func:`latent_fragments.stats.components.component_summary` as the page names them.
+SUMMARY_COLUMNS = {"mean": ("mean", ".3f"), "std": ("sd", ".3f"), "skew": ("skewness", ".3f"),
+                   "kurtosis": ("excess kurtosis", ".3f"), "normality_p": ("normality p-value", ".3f")}
+_SUMMARY_ROWS = {"mean": "mean over the components", "std": "sd over the components", "min": "smallest",
+                 "50%": "median", "max": "largest"}
+#: Columns of :func:`latent_fragments.stats.components.generator_report` the page lists.
+REPORT_COLUMNS = {"mean radius": ("mean radius", ".3f"), "std radius": ("sd of the radius", ".3f"),
+                  "median Mahalanobis": ("median Mahalanobis distance", ".1f"),
+                  "inside 95% region": ("inside the 95 % region", "pct"),
+                  "inside 99% region": ("inside the 99 % region", "pct"),
+                  "median NN distance": ("median distance to nearest training point", ".3f")}
+
+
+def summary_table(summary: pd.DataFrame) -> pd.DataFrame:
+    """How the per-component statistics spread over the components (mean, sd, extremes, median of each
+    column of :func:`~latent_fragments.stats.components.component_summary`). Introduced in chapter 2."""
+    spread = summary.describe().loc[list(_SUMMARY_ROWS)].rename(index=_SUMMARY_ROWS)
+    return shown(spread, SUMMARY_COLUMNS)
+
+
+def pairs_table(pairs: pd.DataFrame) -> pd.DataFrame:
+    """The most correlated pairs of latent components (numbered from 0, as the figures' z_i), strongest
+    first. Introduced in chapter 2."""
+    ranked = pairs.set_axis(range(1, len(pairs) + 1))
+    return shown(ranked, {"i": ("component i", "d"), "j": ("component j", "d"), "r": ("correlation r", ".3f")},
+                 "rank")
+
+
+def report_table(report: pd.DataFrame) -> pd.DataFrame:
+    """Chapter 2's generator report, one row per generator, shares as percentages. Introduced in chapter 2."""
+    return shown(report.set_index("generator"), REPORT_COLUMNS)
+
+
+#: Row names of the side-by-side overview (:func:`overview_table`) for the keys of
+#: :func:`latent_fragments.stats.components.latent_overview` that are not yet written for a reader.
+_OVERVIEW_NAMES = {"z_dim": "latent dimension", "mean radius <|z|>": "mean radius ⟨|z|⟩",
+                   "std(|z|) / <|z|>": "radius spread sd(|z|) / ⟨|z|⟩",
+                   "cube b matching <|z|>": "cube half edge b matching ⟨|z|⟩"}
+
+
+def _overview_cell(key: str, value: float | str) -> str:
+    if isinstance(value, str):
+        return value
+    if key in ("training z-points", "z_dim"):
+        return f"{value:,.0f}"
+    if key.startswith(("components non-normal", "pairs with")) or "inside" in key:
+        return pct(value)
+    return f"{value:.3g}"
+
+
+def overview_table(rows: Mapping[str, Mapping[str, float | str]]) -> pd.DataFrame:
+    """The side-by-side overview of data sets (``rows``: data set -> :func:`~latent_fragments.stats.
+    components.latent_overview`) as a page shows it: counts with thousands separators, shares as
+    percentages, other figures to three significant digits, rows named for a reader. Introduced in
+    chapter 2."""
+    table = pd.DataFrame({name: {key: _overview_cell(key, value) for key, value in row.items()}
+                          for name, row in rows.items()})
+    return table.rename(index=lambda key: _OVERVIEW_NAMES.get(key, key.replace("99%", "99 %")))
 
 
 def verdict_numbers(rows: Mapping[str, Mapping[str, float]], dataset: str, n_test: Mapping[str, int]) -> Numbers:

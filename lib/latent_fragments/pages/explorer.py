@@ -4,7 +4,7 @@ principal axes and of each generator's samples.
 
 Everything here is plain data (arrays and ``data:`` URLs of small JPEG thumbnails), so the figures of
 :mod:`latent_fragments.plots.explorer` work in a static page without a kernel. The principal axes are those
-of the one fitted :class:`~latent_fragments.stats.gaussian.Gaussian` (chapter 3's ``Fragment``).
+of the one fitted :class:`~latent_fragments.stats.gaussian.Gaussian` of chapter 3.
 """
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from ..data.labels import is_categorical
 from ..plots.explorer import AxisWalk, Frames, FragmentView
 from ..plots.images import tile_images
 from ..stats.gaussian import Gaussian
+from ..stats.generators import walk_kinds
 
 #: At most this many points of the explorer carry a thumbnail (the rest are plain points).
 MAX_HOVER = 1000
@@ -27,8 +28,6 @@ MAX_HOVER = 1000
 N_PLANE_AXES = 6
 #: Labels offered for colouring, the most strongly associated with the leading axes first.
 N_FACTORS = 8
-#: The generators the axis walk shows side by side, by ``Generator.kind`` (chapter 3's four families).
-WALK_KINDS = ("mnd", "gmm", "ellipsoid", "cube")
 #: The axis walk runs from -WALK_SIGMA to +WALK_SIGMA standard deviations of each axis.
 WALK_SIGMA = 3.0
 
@@ -138,8 +137,11 @@ def ordered_samples(frag: Gaussian, z: np.ndarray, n: int) -> tuple[np.ndarray, 
     return picks, distance[picks]
 
 
-def walk_generators(generators: Sequence, kinds: Sequence[str] = WALK_KINDS) -> list:
-    """The first generator of each of ``kinds`` (those present), in that order. Introduced in chapter 3."""
+def walk_generators(generators: Sequence, kinds: Sequence[str] | None = None) -> list:
+    """The first generator of each of ``kinds`` (those present), in that order; by default the families
+    the generator registry puts in the axis walk (:func:`~latent_fragments.stats.generators.walk_kinds`).
+    Introduced in chapter 3."""
+    kinds = walk_kinds() if kinds is None else kinds
     first = {}
     for generator in generators:
         first.setdefault(generator.kind, generator)

@@ -146,6 +146,38 @@ def vae_sentence(ae: pd.DataFrame, vae: pd.DataFrame) -> str:
     }[vae_comparison(ae, vae)]
 
 
+def convergence_sentence(vae: pd.DataFrame, epochs: int) -> str:
+    """What the VAE's convergence criterion shows and what it does not, for the VAE runs ``vae`` (rows with
+    ``heldout_change``, ``seed``; ``epochs``: the epoch cap). Introduced in chapter 5.
+
+    The criterion (:data:`~latent_fragments.stats.generality.ADEQUACY`'s ``max_change``) is a relative change of
+    the held-out loss over the last 2 epochs. It is a stopping rule, not a test: the loss is summed over
+    27,648 pixel values and dominated by the reconstruction error no model removes, so a change under 1 % can
+    still hide a KL term or a prior that improves with more epochs.
+    """
+    if vae.empty:
+        return "The sweep has no VAE run, so there is no convergence criterion to read."
+    limit = ADEQUACY["max_change"]
+    changes = ", ".join(f"{pct(row['heldout_change'], 2)} (seed {int(row['seed'])})" if not math.isnan(
+        row["heldout_change"]) else f"not measured (seed {int(row['seed'])}, fewer than 3 epochs)"
+        for _, row in vae.iterrows())
+    flat = vae["heldout_change"] < limit
+    head = (f"The VAE's held-out loss (reconstruction summed over the pixels plus the KL term) changed by {changes} "
+            f"over its last 2 epochs, against the criterion of less than {pct(limit, 0)} at the cap of {epochs} "
+            f"epochs.")
+    limits = (f"This shows only that the loss had nearly stopped falling at the cap; it does not show that the VAE "
+              f"reached its best ELBO, nor that its prior would not generate better after more epochs (a loss "
+              f"falling {pct(limit / 2, 1)} every 2 epochs falls about {pct(1 - (1 - limit / 2) ** 10, 0)} more "
+              f"in 20). The comparison below is between the two models as trained within chapter 1's budget, not "
+              f"between the best a VAE and a plain AE can do.")
+    if flat.all():
+        return f"{head} {limits}"
+    return (f"{head} A run above it was still improving when it stopped and is excluded; for a run that passes: "
+            f"{limits[0].lower()}{limits[1:]}" if flat.any() else
+            f"{head} The loss was not shown to be flat when training stopped, so the VAE is excluded from the "
+            f"comparison: more epochs (a higher `epochs`) would be needed to judge it.")
+
+
 def vae_needed_claim(ae: pd.DataFrame, vae: pd.DataFrame, conclusions: pd.DataFrame) -> dict[str, str]:
     """The findings entry for "a VAE is needed to generate from a prior; a plain AE cannot", from the
     adequate runs ``ae`` and ``vae`` (``conclusions``: :func:`~latent_fragments.stats.generality.conclusion_table`
@@ -216,13 +248,49 @@ def sweep_numbers(n_runs: int, n_adequate: int, variants: Sequence[str]) -> Numb
     return Numbers({"n_runs": f"{n_runs}", "n_adequate": f"{n_adequate}", "n_variants": f"{len(variants)}"})
 
 
-def figure_summary(table: pd.DataFrame, figures: Sequence[str]) -> pd.DataFrame:
-    """One row per run (its :func:`run_name`), the ``figures`` as text (3 significant digits, "–" if missing).
-    Introduced in chapter 5."""
-    rows = {run_name(row): {f: _figure(row.get(f, math.nan)) for f in figures} for _, row in table.iterrows()}
-    return pd.DataFrame.from_dict(rows, orient="index")
+#: The headline figures of a sweep's table as the page names and formats them (:func:`headline_table`):
+#: key -> (name for a reader, format: "pct" for a share, "yes/no" for a 0/1 flag, else a format spec).
+HEADLINE_FIGURES = {
+    "n90_share": ("share of axes for 90 % of the variance", "pct"),
+    "core_share": ("share of points in the 3σ core", "pct"),
+    "core_expected": ("share an MND puts in the core", "pct"),
+    "skewness_ratio": ("Mardia skewness over an MND's", ".3g"),
+    "kurtosis_ratio": ("Mardia kurtosis over an MND's", ".3g"),
+    "mardia_p": ("p-value, MND test (bootstrap)", ".3g"),
+    "origin_heldout_closer": ("held-out points nearer the centre than the origin", "pct"),
+    "origin_beyond_90": ("origin outside the 90 % region", "yes/no"),
+    "origin_beyond_999": ("origin outside the 99.9 % region", "yes/no"),
+    "recon_mse": ("held-out reconstruction MSE", ".4f"),
+    "active_units": ("active latent units (VAE)", ",.0f"),
+    "heldout_change": ("held-out loss change, last 2 epochs", "pct"),
+    "recall_real": ("recall: real images", ".2f"),
+    "recall_mnd": ("recall: ex-post MND", ".2f"),
+    "recall_prior": ("recall: VAE prior", ".2f"),
+    "fd_real": ("FD: real against real", ".3g"),
+    "fd_mnd": ("FD: ex-post MND", ".3g"),
+    "fd_cube": ("FD: uniform cube", ".3g"),
+    "fd_prior": ("FD: VAE prior", ".3g"),
+}
 
 
-__all__ = ["CLAIM_WORDS", "across_text", "across_variants", "adequacy_list", "conclusions_frame", "excluded",
-           "figure_summary", "findings_record", "reason_text", "rule_sentence", "run_name", "sweep_numbers", "unenforced_mnd_claim",
-           "vae_comparison", "vae_needed_claim", "vae_sentence", "verdict_note"]
+def _headline_cell(value: float, fmt: str) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    if fmt == "yes/no":
+        return "yes" if value else "no"
+    return pct(value) if fmt == "pct" else format(value, fmt)
+
+
+def headline_table(table: pd.DataFrame, figures: Sequence[str] = tuple(HEADLINE_FIGURES)) -> pd.DataFrame:
+    """The headline ``figures`` (keys of :data:`HEADLINE_FIGURES`) as the page shows them: one row per
+    figure, named for a reader, one column per run (:func:`run_name`). Introduced in chapter 5."""
+    columns = {run_name(row): [_headline_cell(row.get(key, math.nan), HEADLINE_FIGURES[key][1]) for key in figures]
+               for _, row in table.iterrows()}
+    index = pd.Index([HEADLINE_FIGURES[key][0] for key in figures], name="figure")
+    return pd.DataFrame(columns, index=index)
+
+
+__all__ = ["CLAIM_WORDS", "HEADLINE_FIGURES", "across_text", "across_variants", "adequacy_list",
+           "conclusions_frame", "excluded", "findings_record", "headline_table", "reason_text", "rule_sentence",
+           "run_name", "sweep_numbers", "unenforced_mnd_claim", "vae_comparison", "vae_needed_claim",
+           "vae_sentence", "verdict_note"]

@@ -15,9 +15,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..stats.features import SUPERVISED
 from ..stats.gaussian import Gaussian
 from ..stats.proportions import clopper_pearson
-from . import Numbers, pct
+from . import Numbers, pct, shown
 from .findings import claim_record
 
 
@@ -26,6 +27,64 @@ def _interval(row: Mapping[str, float], key: str, fmt: str = ".2f") -> str:
     if lo is None or hi is None:
         return f"{row[key]:{fmt}}"
     return f"{row[key]:{fmt}} [{lo:{fmt}}, {hi:{fmt}}]"
+
+
+# --------------------------------------------------------------------------------------------
+# The tables as the page shows them: columns named for a reader, numbers formatted
+# --------------------------------------------------------------------------------------------
+
+#: Columns of :func:`latent_fragments.stats.fragment.origin_in_subspace`'s per-axis table.
+ORIGIN_COLUMNS = {"origin_sigma": ("origin (σ of the axis)", ".2f"), "lo": ("90 % interval: low", ".2f"),
+                  "hi": ("high", ".2f"), "share_beyond": ("training points farther out", "pct")}
+#: Columns of :func:`latent_fragments.stats.density.mixture_selection`.
+MIXTURE_COLUMNS = {"held_out_loglik": ("held-out log-likelihood", ",.1f"),
+                   "train_loglik": ("training log-likelihood", ",.1f"), "bic": ("BIC", ",.0f"),
+                   "points_per_component": ("points per component", ",.0f"), "n_parameters": ("parameters", ",.0f")}
+#: Columns of :func:`latent_fragments.stats.quality.quality_table` the page lists (intervals: the figure).
+QUALITY_COLUMNS = {"FD": ("FD∞", ".1f"), "FD_plugin": ("FD plug-in", ".1f"), "KID": ("KID", ".3f"),
+                   "precision": ("precision", ".2f"), "recall": ("recall", ".2f"),
+                   "p_same": ("p (same as real)", ".2f"), "re-encoded inside 99%": ("re-encoded in 99 % region", "pct")}
+#: Columns of :func:`latent_fragments.stats.quality.memorisation_table`.
+MEMORISATION_COLUMNS = {"median_nn": ("median distance to nearest training image", ".2f"),
+                        "ratio": ("over held-out", ".2f"), "share_close": ("nearer than 5 % of held-out", "pct")}
+#: Rows of :func:`latent_fragments.stats.fragment.core_normality` the page lists, named for a reader.
+CORE_ROWS = {"n_points": ("training points", ",.0f"), "n_core": ("points in the core", ",.0f"),
+             "core_share": ("share in the core", "pct"), "core_share_mnd": ("share an exact MND keeps", "pct"),
+             "hz_dims": ("Henze–Zirkler: leading axes", ".0f"), "hz_statistic": ("Henze–Zirkler statistic", ".3f"),
+             "hz_p": ("Henze–Zirkler p-value", ".4f"),
+             "shapiro_share_rejected": ("axes rejected by Shapiro–Wilk (1 %)", "pct"),
+             "shapiro_share_rejected_leading": ("of the leading axes", "pct"),
+             "shapiro_median_p": ("median Shapiro–Wilk p-value", ".3f")}
+
+
+def origin_table(axes: pd.DataFrame, n_axes: int = 10) -> pd.DataFrame:
+    """The origin's coordinate on the first ``n_axes`` principal axes (PC1 = the first) as the page shows
+    it. Introduced in chapter 3."""
+    return shown(axes.head(n_axes).rename(index=lambda i: f"PC{int(i) + 1}"), ORIGIN_COLUMNS, "principal axis")
+
+
+def mixture_table(selection: pd.DataFrame) -> pd.DataFrame:
+    """The mixtures compared by held-out likelihood, one row per number of components. Chapter 3."""
+    return shown(selection, MIXTURE_COLUMNS, "components k")
+
+
+def quality_display(table: pd.DataFrame, labels: Mapping[str, str]) -> pd.DataFrame:
+    """The quality table sorted by FD∞, rows by display label. Introduced in chapter 3."""
+    return shown(table.sort_values("FD").rename(index=labels), QUALITY_COLUMNS, "image set")
+
+
+def memorisation_display(table: pd.DataFrame, labels: Mapping[str, str]) -> pd.DataFrame:
+    """The nearest-training-image distances, rows by display label. Introduced in chapter 3."""
+    return shown(table.rename(index=labels), MEMORISATION_COLUMNS, "image set")
+
+
+def core_table(core: Mapping[str, float]) -> pd.DataFrame:
+    """The dense core's figures (:func:`~latent_fragments.stats.fragment.core_normality`), one row each.
+    Introduced in chapter 3."""
+    out = shown(pd.DataFrame([dict(core)]), CORE_ROWS).T
+    out.columns = ["value"]
+    out.index.name = f"the core (within {core['sigma']:g}σ on every axis)"
+    return out
 
 
 # --------------------------------------------------------------------------------------------
@@ -85,10 +144,13 @@ def quality_numbers(table: pd.DataFrame, labels: Mapping[str, str], generators: 
 
 
 def association_numbers(association: pd.DataFrame) -> Numbers:
-    """The label the first principal axis goes with most strongly, and how strongly.
-    Introduced in chapter 3."""
-    return Numbers({"pc1_label": str(association["PC1"].idxmax()),
-                    "pc1_value": f"{association['PC1'].max():.2f}"})
+    """What the first principal axis goes with (:func:`association_sentence`). Introduced in chapter 3."""
+    return Numbers({"pc1_sentence": association_sentence(association)})
+
+
+def scoring_numbers(kind: str) -> Numbers:
+    """Which scoring network judged the images, and why (:func:`scoring_sentence`). Introduced in chapter 3."""
+    return Numbers({"scoring_sentence": scoring_sentence(kind)})
 
 
 # --------------------------------------------------------------------------------------------
@@ -182,6 +244,28 @@ def path_sentence(d2_path: Sequence[float], d2_train: np.ndarray, dim: int) -> s
         return text + (" So the whole line runs outside the training points' range of distances: these held-out "
                        "z-points already lie beyond almost all training points.")
     return text + " So the line stays within the range of distances that the training points occupy."
+
+
+def association_sentence(association: pd.DataFrame) -> str:
+    """The label the first principal axis goes with most strongly, and how strongly; or, for data without
+    labels (an empty :func:`~latent_fragments.stats.fragment.pc_label_association` table), that nothing
+    can be said and the explorer colours by nothing. Introduced in chapter 3."""
+    if association.empty:
+        return ("The data carry no labels (only file names), so nothing here says what the principal axes "
+                "encode, and the explorer below has no label to colour its points by.")
+    return (f"The first principal axis goes most strongly with the label {association['PC1'].idxmax()} "
+            f"(|r| or η = {association['PC1'].max():.2f}).")
+
+
+def scoring_sentence(kind: str) -> str:
+    """How the scoring network was trained (:data:`latent_fragments.stats.features.KINDS`), and why.
+    Introduced in chapter 3."""
+    if kind == SUPERVISED:
+        return ("It is trained with supervision to predict the data's ground truth (for `synthfaces` the "
+                "renderer's factors, for CelebA its attributes, for ORL the person).")
+    return ("The data carry no labels, so it is trained without them, on the self-supervised task of telling "
+            "by how much each training image was turned (0°, 90°, 180° or 270°; Gidaris, Singh and Komodakis "
+            "2018, arXiv:1803.07728): to know which way is up it has to find eyes, mouth and hair line.")
 
 
 def feature_space_sentence(table: pd.DataFrame, cube: str, real: str, alpha: float = 0.05) -> str:

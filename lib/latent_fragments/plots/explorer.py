@@ -28,6 +28,7 @@ from bokeh.palettes import Viridis256
 from bokeh.plotting import figure
 from bokeh.resources import Resources
 
+from ..stats.generators import generator_kind
 from .style import COLORS, color
 
 __all__ = ["AxisWalk", "Frames", "FragmentView", "Interactive", "axis_walk", "fragment_explorer",
@@ -37,8 +38,6 @@ __all__ = ["AxisWalk", "Frames", "FragmentView", "Interactive", "axis_walk", "fr
 BOKEH_COMPONENTS = ["bokeh", "bokeh-widgets"]
 _NONE = "none"
 _FRAME_PX = 108
-#: Titles that fit above one frame (the full labels are in the line of distances below the frames).
-_SHORT = {"mnd": "MND", "gmm": "mixture", "ellipsoid": "ellipsoid", "cube": "cube"}
 
 _STYLE = """<style>
 .lf-print { display: none; }
@@ -395,7 +394,7 @@ def _generator_block(walk: AxisWalk):
     gens = walk.generators
     n = min(g.n for g in gens)
     shown = [_sheet_source(g, f"generator-{i}", 0) for i, g in enumerate(gens)]
-    plots = [_image_plot(source, _FRAME_PX, _FRAME_PX + 24, _SHORT.get(g.kind, g.label))
+    plots = [_image_plot(source, _FRAME_PX, _FRAME_PX + 24, generator_kind(g.kind).title)
              for g, source in zip(gens, shown)]
     for fig, g in zip(plots, gens):
         fig.title.text_color = color(g.kind)

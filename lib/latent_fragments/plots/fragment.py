@@ -15,7 +15,7 @@ import numpy as np
 from matplotlib.figure import Figure
 from scipy import stats
 
-from ..stats.fragment import Fragment
+from ..stats.gaussian import Gaussian
 from .components import draw_confidence_ellipses, scatter_planes
 from .images import subsample_for_plot
 from .style import COLORS, PAGE_WIDTH, Cloud, color
@@ -43,12 +43,12 @@ def _per_axis_log_plot(ax, values: np.ndarray, ylabel: str, title: str) -> None:
     ax.set_title(title, fontsize=10)
 
 
-def plot_spectrum(fragment: Fragment, marks: Sequence[float] = (0.90, 0.95, 0.99)) -> Figure:
+def plot_spectrum(fragment: Gaussian, marks: Sequence[float] = (0.90, 0.95, 0.99)) -> Figure:
     """Explained-variance ratio per principal component (log scale) and its cumulative curve.
 
     Introduced in chapter 3. Left: share of the total variance on each axis; right: the cumulative
     share, with the number of leading axes needed for each fraction in ``marks`` marked
-    (:meth:`latent_fragments.stats.fragment.Fragment.n_components_for`) and annotated. Two axes.
+    (:meth:`latent_fragments.stats.gaussian.Gaussian.n_components_for`) and annotated. Two axes.
     """
     ratio = np.asarray(fragment.explained_ratio, dtype=np.float64)
     dim = ratio.size
@@ -86,7 +86,7 @@ def plot_principal_planes(scores: np.ndarray,
                           n_cols: int = 2, data_label: str = "data") -> Figure:
     """Scatter plots of PCA scores in the planes of leading principal axes, with confidence ellipses.
 
-    Introduced in chapter 3. ``scores`` are the data's PCA scores (:meth:`Fragment.to_pca`); one
+    Introduced in chapter 3. ``scores`` are the data's PCA scores (:meth:`Gaussian.to_pca`); one
     panel per pair ``(i, j)`` of 0-based axis indices. The ellipses (one per ``level``, chi-square with
     2 degrees of freedom, :func:`latent_fragments.stats.components.confidence_ellipse`) belong to the normal model
     centred at 0 with variances ``variances[i], variances[j]`` (the fragment's variances) if given,
@@ -168,12 +168,12 @@ def plot_qq(scores: np.ndarray, components: Sequence[int] = (0, 1, 2, 3, 9, 49),
     return fig
 
 
-def plot_sigma_extent(fragment: Fragment, z: np.ndarray | None = None, sigma_band: float = 3.0) -> Figure:
+def plot_sigma_extent(fragment: Gaussian, z: np.ndarray | None = None, sigma_band: float = 3.0) -> Figure:
     """Standard deviation per principal axis, and where the origin (and the data) lie in sigma units.
 
     Introduced in chapter 3. Top: ``sigma_i = sqrt(variance_i)`` per principal axis (log scale).
     Bottom: the origin's whitened coordinate on each axis - how many sigmas the origin lies off the
-    centre along that axis (its Euclidean norm is :meth:`Fragment.centre_distance_sigma`) - with the
+    centre along that axis (its Euclidean norm is :meth:`Gaussian.centre_distance_sigma`) - with the
     band ``+-sigma_band`` shaded; with ``z`` also the data's 0.5 % - 99.5 % range and min / max of the
     whitened scores per axis. Two axes.
     """

@@ -19,6 +19,9 @@ PANELS = (
     (("fd_mnd_rel", "fd_prior_rel"), ("mnd", "isotropic_normal"), "FD of decoded samples\nover the cube's FD", 1.0),
 )
 
+#: The smallest text of the figure, in points at the page width.
+FONT_SIZE = 10
+
 _LABELS = {"core_share": "data", "core_expected": "MND", "fd_mnd_rel": "ex-post MND",
            "fd_prior_rel": "VAE prior N(0, I)"}
 
@@ -38,25 +41,33 @@ def _panel(ax, table: pd.DataFrame, variants: Sequence[str], columns, kinds, tit
             ax.errorbar(values.mean(), y + dy, xerr=sd, fmt="s", ms=5, capsize=3, color=color(kind), label=label)
     if reference is not None:
         ax.axvline(reference, color=color("null"), lw=1, ls="--")
-    ax.set_title(title, fontsize=9)
+    ax.set_title(title, fontsize=FONT_SIZE + 1)
+    ax.tick_params(labelsize=FONT_SIZE)
     ax.set_yticks(range(len(variants)))
     ax.set_ylim(len(variants) - 0.5, -0.5)
     handles, labels = ax.get_legend_handles_labels()
     if len(set(labels)) > 1:
         unique = dict(zip(labels, handles))
-        ax.legend(unique.values(), unique.keys(), fontsize=7, loc="best")
+        ax.legend(unique.values(), unique.keys(), fontsize=FONT_SIZE, loc="best")
 
 
-def plot_headline(table: pd.DataFrame, width: float = PAGE_WIDTH) -> Figure:
-    """One panel per headline figure, one row per variant: each seed's value (dots) and mean ± sd
-    (square and bar). FDs are shown over the same run's FD of cube samples, so that data sets with their
-    own scoring networks compare. Introduced in chapter 5."""
+def plot_headline(table: pd.DataFrame, width: float = PAGE_WIDTH, n_cols: int = 3) -> Figure:
+    """One panel per headline figure, ``n_cols`` to a row, one row of each panel per variant: each seed's
+    value (dots) and mean ± sd (square and bar). FDs are shown over the same run's FD of cube samples, so
+    that data sets with their own scoring networks compare. Text is at least :data:`FONT_SIZE` points at
+    the page width. Introduced in chapter 5."""
     variants = list(dict.fromkeys(table["variant"]))
     table = table.assign(**{f"{c}_rel": table[c] / table["fd_cube"] for c in ("fd_mnd", "fd_prior")
                             if c in table and "fd_cube" in table})
-    fig, axes = plt.subplots(1, len(PANELS), figsize=(width, 0.45 * len(variants) + 1.6), sharey=True)
+    n_rows = -(-len(PANELS) // n_cols)
+    fig, grid = plt.subplots(n_rows, n_cols, figsize=(width, n_rows * (0.5 * len(variants) + 2.0)),
+                             sharey=True, squeeze=False)
+    axes = grid.ravel()
     for ax, (columns, kinds, title, reference) in zip(axes, PANELS):
         _panel(ax, table, variants, columns, kinds, title, reference)
-    axes[0].set_yticklabels(variants, fontsize=9)
+    for ax in axes[len(PANELS):]:
+        fig.delaxes(ax)
+    for row in grid:
+        row[0].set_yticklabels(variants, fontsize=FONT_SIZE)
     fig.tight_layout()
     return fig

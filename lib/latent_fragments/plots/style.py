@@ -10,22 +10,23 @@ from typing import NamedTuple
 
 import numpy as np
 
+from ..stats.filaments.nulls import NULL_MODELS
 from ..stats.generators import GENERATOR_KINDS
 
 #: Width of a figure on the book's page, in inches.
 PAGE_WIDTH = 10.0
 
 #: The book's palette: one colour per kind of point cloud; each generator family's colour comes from its
-#: record in :data:`latent_fragments.stats.generators.GENERATOR_KINDS` (keys match ``Generator.kind``).
+#: record in :data:`latent_fragments.stats.generators.GENERATOR_KINDS` (keys match ``Generator.kind``),
+#: each null model's of chapter 4 from :data:`latent_fragments.stats.filaments.NULL_MODELS`.
 COLORS: dict[str, str] = {
     "data": "#1f77b4",                 # encoded training images: blue
     "held_out": "#17becf",             # encoded test images: cyan
     "null": "#7f7f7f",                 # reference / null model curves: grey
     "reconstruction": "#aec7e8",       # reconstructed images: light blue
     "data_centred": "#9edae5",         # the training data centred on its mean: pale cyan
-    "radius_matched": "#393b79",       # chapter 4's null with the data's own radii: dark blue
-    "mixture": "#ad494a",              # chapter 4's shape-matched mixture null: dark red
     **{kind.key: kind.colour for kind in GENERATOR_KINDS},
+    **{key: null.colour for key, null in NULL_MODELS.items()},  # chapter 4's nulls ("mnd": the MND's colour)
 }
 
 

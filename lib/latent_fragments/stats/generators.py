@@ -49,6 +49,7 @@ __all__ = [
     "FragmentFit",
     "GENERATOR_KINDS",
     "generator_kind",
+    "walk_kinds",
     "fragment_generators",
 ]
 
@@ -530,7 +531,9 @@ class GeneratorKind:
     ``colour`` its colour in every figure; ``matched`` builds chapter 2's member matched to the training
     z-points (None: not in chapter 2), ``in_fragment`` chapter 3's members (an empty list: not compared);
     ``density`` says whether the family is a density model fitted to the z-points (ex-post density
-    estimation), which chapter 3's ranking holds against the cube.
+    estimation), which chapter 3's ranking holds against the cube. ``short`` is a title that fits above
+    one small image (empty: the label); ``walk`` the family's place among the generators chapter 3's
+    axis walk shows side by side (None: not shown).
     """
 
     key: str
@@ -539,6 +542,13 @@ class GeneratorKind:
     matched: Callable[[np.ndarray], Generator] | None
     in_fragment: Callable[[FragmentFit], list[Generator]]
     density: bool = False
+    short: str = ""
+    walk: int | None = None
+
+    @property
+    def title(self) -> str:
+        """The short title above one image: :attr:`short`, else :attr:`label`."""
+        return self.short or self.label
 
 
 def _mixtures(fit: FragmentFit) -> list[Generator]:
@@ -550,19 +560,20 @@ def _mixtures(fit: FragmentFit) -> list[Generator]:
 #: Every family of generators, in the order of chapter 2's comparison and chapter 3's table.
 GENERATOR_KINDS: tuple[GeneratorKind, ...] = (
     GeneratorKind("cube", "uniform cube", "#d62728", _matched_cube,
-                  lambda fit: [_matched_cube(fit.z_train)]),
+                  lambda fit: [_matched_cube(fit.z_train)], short="cube", walk=3),
     GeneratorKind("ball", "uniform ball", "#ff7f0e", _matched_ball,
                   lambda fit: [_matched_ball(fit.z_train)]),
     GeneratorKind("isotropic_normal", "isotropic normal", "#9467bd", _matched_isotropic, lambda fit: []),
     GeneratorKind("independent_normals", "independent normals", "#8c564b", IndependentNormal.fit,
                   lambda fit: []),
     GeneratorKind("mnd", "MND", "#2ca02c", MultivariateNormal.fit,
-                  lambda fit: [MultivariateNormal.fit(fit.z_train, name="MND")], density=True),
+                  lambda fit: [MultivariateNormal.fit(fit.z_train, name="MND")], density=True, walk=0),
     GeneratorKind("mnd_truncated", "truncated MND", "#98df8a", None,
                   lambda fit: [TruncatedNormal.fit(fit.z_train, max_sigma=c) for c in (2.0, 3.0)]),
     GeneratorKind("ellipsoid", "uniform in the ellipsoid", "#bcbd22", None,
-                  lambda fit: [UniformEllipsoid.fit(fit.z_train, 0.99, name="uniform in 99 % ellipsoid")]),
-    GeneratorKind("gmm", "Gaussian mixture", "#e377c2", None, _mixtures, density=True),
+                  lambda fit: [UniformEllipsoid.fit(fit.z_train, 0.99, name="uniform in 99 % ellipsoid")],
+                  short="ellipsoid", walk=2),
+    GeneratorKind("gmm", "Gaussian mixture", "#e377c2", None, _mixtures, density=True, short="mixture", walk=1),
 )
 
 
@@ -572,6 +583,11 @@ def generator_kind(key: str) -> GeneratorKind:
         if kind.key == key:
             return kind
     raise KeyError(f"unknown generator kind {key!r}; known: {', '.join(k.key for k in GENERATOR_KINDS)}")
+
+
+def walk_kinds() -> list[str]:
+    """Keys of the families chapter 3's axis walk shows, in their ``walk`` order. Introduced in chapter 3."""
+    return [kind.key for kind in sorted((k for k in GENERATOR_KINDS if k.walk is not None), key=lambda k: k.walk)]
 
 
 def fragment_generators(fit: FragmentFit) -> list[Generator]:

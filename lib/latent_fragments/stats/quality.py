@@ -157,13 +157,36 @@ def frechet_distance_inf(features1: np.ndarray, features2: np.ndarray,
     return float(np.polyfit(inverse, values, 1)[1])  # the line's value at 1 / n1 + 1 / n2 = 0
 
 
-def _fd_inf_sd(real: np.ndarray, fake: np.ndarray, n_boot: int, rng: np.random.Generator) -> float:
-    """Standard deviation of :func:`frechet_distance_inf` by a parametric bootstrap: both sets redrawn,
-    at their own sizes, from the normal distributions fitted to them (the FD sees only means and
-    covariances). A resample drawn with replacement would not do: its repeated points shrink the
-    covariance's rank, which the extrapolation in ``1 / n`` reads as a different bias."""
-    fits = Gaussian.fit(real), Gaussian.fit(fake)
-    draws = [frechet_distance_inf(fits[0].sample(len(real), rng), fits[1].sample(len(fake), rng), rng)
+def _matched_world(real: np.ndarray, fake: np.ndarray, target: float, steps: int = 30) -> tuple[Gaussian, Gaussian]:
+    """The two normals of :func:`_fd_inf_sd`'s bootstrap: the fits of both sets moved towards their pooled
+    fit by the one share ``t`` in [0, 1] at which the two normals' Fréchet distance is ``target`` (bisection;
+    ``t = 1`` gives the fits themselves, whose distance is the plug-in FD, ``t = 0`` two equal normals)."""
+    (m1, c1), (m2, c2) = (_moments(x, np.ones(len(x), dtype=np.int64)) for x in (real, fake))
+    mean, cov = 0.5 * (m1 + m2), 0.5 * (c1 + c2)
+
+    def world(t: float) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
+        return (mean + t * (m1 - mean), cov + t * (c1 - cov)), (mean + t * (m2 - mean), cov + t * (c2 - cov))
+
+    low, high = 0.0, 1.0
+    for _ in range(int(steps)):
+        mid = 0.5 * (low + high)
+        (a, ca), (b, cb) = world(mid)
+        low, high = (mid, high) if frechet_distance(a, ca, b, cb) < target else (low, mid)
+    (a, ca), (b, cb) = world(0.5 * (low + high))
+    return Gaussian.from_moments(a, ca), Gaussian.from_moments(b, cb)
+
+
+def _fd_inf_sd(real: np.ndarray, fake: np.ndarray, estimate: float, n_boot: int, rng: np.random.Generator) -> float:
+    """Standard deviation of :func:`frechet_distance_inf` by a parametric bootstrap from two normals whose
+    Fréchet distance equals the estimate (:func:`_matched_world`), both sets redrawn at their own sizes.
+
+    Why not the two fitted normals themselves: their Fréchet distance is the plug-in FD (about 5 at chapter 3's
+    sizes when the truth is 0.5), and the estimate's spread grows with the distance, so a bootstrap from them
+    gave standard deviations 25-45 % too large and 90 % intervals that covered 96-98 % (benchmarks/RESULTS.md).
+    A resample drawn with replacement would not do either: its repeated points shrink the covariance's rank,
+    which the extrapolation in ``1 / n`` reads as a different bias."""
+    worlds = _matched_world(real, fake, max(float(estimate), 0.0))
+    draws = [frechet_distance_inf(worlds[0].sample(len(real), rng), worlds[1].sample(len(fake), rng), rng)
              for _ in range(int(n_boot))]
     return float(np.std(draws, ddof=1))
 
@@ -198,6 +221,27 @@ def kernel_inception_distance(real_features: np.ndarray, fake_features: np.ndarr
     real, fake = _pair(real_features, fake_features)
     ones_r, ones_f = np.ones(len(real), dtype=np.int64), np.ones(len(fake), dtype=np.int64)
     return _kid(real, ones_r, fake, ones_f, int(degree), float(coef0))
+
+
+def kid_standard_error(real_features: np.ndarray, fake_features: np.ndarray, degree: int = 3,
+                       coef0: float = 1.0) -> float:
+    """Standard error of :func:`kernel_inception_distance` from its first-order (Hoeffding) terms.
+
+    Introduced in chapter 3. The KID is a two-sample U-statistic; its variance is, to first order,
+    ``4 Var(h_r) / n_r + 4 Var(h_f) / n_f`` with ``h_r(x) = E k(x, r') - E k(x, f)`` for a real point and
+    ``h_f(y) = E k(y, f') - E k(r, y)`` for a generated one, each estimated by the point's row means of the
+    kernel matrices (its own pair left out). On chapter 3's Gaussian controls its 90 % intervals covered
+    92-96 % (``benchmarks/RESULTS.md``; it runs 10-15 % high at those sizes, more at smaller ones); the
+    nonparametric bootstrap it replaces gave standard deviations 12-38 % too large (a resample's repeated
+    points leave fewer distinct pairs) and covered 95.5-96 %.
+    """
+    real, fake = _pair(real_features, fake_features)
+    n_r, n_f = len(real), len(fake)
+    k_rr, k_ff = _poly_kernel(real, real, degree, coef0), _poly_kernel(fake, fake, degree, coef0)
+    k_rf = _poly_kernel(real, fake, degree, coef0)
+    h_r = (k_rr.sum(axis=1) - np.diag(k_rr)) / (n_r - 1) - k_rf.mean(axis=1)
+    h_f = (k_ff.sum(axis=1) - np.diag(k_ff)) / (n_f - 1) - k_rf.mean(axis=0)
+    return float(np.sqrt(4.0 * h_r.var(ddof=1) / n_r + 4.0 * h_f.var(ddof=1) / n_f))
 
 
 def _inside_knn_balls(queries: np.ndarray, centres: np.ndarray, radii: np.ndarray,
@@ -248,11 +292,11 @@ def precision_recall(real_features: np.ndarray, fake_features: np.ndarray, k: in
     return _covered_share(fake, ones_f, real, k), _covered_share(real, ones_r, fake, k)
 
 
-def _measures(real, rw, fake, fw, k: int, backend: str = "auto") -> dict[str, float]:
-    """KID, precision and recall of (weighted) samples: the measures of the nonparametric bootstrap."""
-    return {"KID": float(_kid(real, rw, fake, fw)),
-            "precision": _covered_share(fake, fw, real, k, backend),
-            "recall": _covered_share(real, rw, fake, k, backend)}
+def _measures(real: np.ndarray, fake: np.ndarray, k: int) -> dict[str, float]:
+    """KID, precision and recall of two feature sets."""
+    ones_r, ones_f = np.ones(len(real)), np.ones(len(fake))
+    return {"KID": float(_kid(real, ones_r, fake, ones_f)),
+            "precision": _covered_share(fake, ones_f, real, k), "recall": _covered_share(real, ones_r, fake, k)}
 
 
 def _resample(n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
@@ -264,10 +308,12 @@ def _resample(n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]
 
 def _bootstrap(real: np.ndarray, fake: np.ndarray, k: int, n_boot: int,
                rng: np.random.Generator) -> list[dict[str, float]]:
+    """Precision and recall of ``n_boot`` resamples of both sets."""
     draws = []
     for _ in range(int(n_boot)):  # scikit-learn's search: no OpenMP start-up for these small sets
         (ri, rc), (fi, fc) = _resample(len(real), rng), _resample(len(fake), rng)
-        draws.append(_measures(real[ri], rc, fake[fi], fc, k, backend="sklearn"))
+        draws.append({"precision": _covered_share(fake[fi], fc, real[ri], k, "sklearn"),
+                      "recall": _covered_share(real[ri], rc, fake[fi], k, "sklearn")})
     return draws
 
 
@@ -312,13 +358,14 @@ def quality_row(real_features: np.ndarray, fake_features: np.ndarray, k: int = 3
     (``benchmarks/bench_coverage.py``):
 
     - FD: the population FD of the two distributions' normal fits; standard deviation from a parametric
-      bootstrap (:func:`_fd_inf_sd`), exact for Gaussian features, too narrow for heavy-tailed ones;
+      bootstrap of ``n_boot`` draws from two normals whose FD equals the estimate (:func:`_fd_inf_sd`), exact
+      for Gaussian features, too narrow for heavy-tailed ones;
     - KID: the population squared MMD (the KID is unbiased, so its interval may reach below 0, and is not
-      clipped); standard deviation from ``n_boot`` resamples of both sets;
+      clipped); standard error from the U-statistic's first-order terms (:func:`kid_standard_error`);
     - precision and recall: their expected value *at these sample sizes* (a k-NN manifold of fewer points is
-      larger, so the values depend on the sizes); standard deviation from the same resamples, in which a
-      point drawn twice is never its own neighbour, cut to [0, 1]. The resamples' own mean is shifted (a
-      resample holds about 63 % distinct points), so the interval is centred on the estimate, not on them.
+      larger, so the values depend on the sizes); standard deviation from ``n_boot`` resamples of both sets,
+      in which a point drawn twice is never its own neighbour, cut to [0, 1]. The resamples' own mean is
+      shifted (a resample holds about 63 % distinct points), so the interval is centred on the estimate, not on them.
     """
     from scipy import stats
     from threadpoolctl import threadpool_limits
@@ -329,12 +376,13 @@ def quality_row(real_features: np.ndarray, fake_features: np.ndarray, k: int = 3
     # small matrices: one BLAS thread is many times faster than several (and than several competing)
     with threadpool_limits(limits=1):
         row = {"FD": frechet_distance_inf(real, fake, rng), "FD_plugin": frechet_distance_features(real, fake)}
-        row.update(_measures(real, np.ones(len(real)), fake, np.ones(len(fake)), k))
+        row.update(_measures(real, fake, k))
         if n_boot > 0:
             z = float(stats.norm.ppf(0.5 + 0.5 * float(level)))
             draws = _bootstrap(real, fake, k, n_boot, rng)
-            spread = {name: float(np.std([d[name] for d in draws], ddof=1)) for name in MEASURES[1:]}
-            spread["FD"] = _fd_inf_sd(real, fake, n_boot, rng)
+            spread = {name: float(np.std([d[name] for d in draws], ddof=1)) for name in ("precision", "recall")}
+            spread["KID"] = kid_standard_error(real, fake)
+            spread["FD"] = _fd_inf_sd(real, fake, row["FD"], n_boot, rng)
             for name in MEASURES:
                 lo, hi = _RANGES.get(name, (-np.inf, np.inf))
                 row[f"{name}_lo"] = max(lo, row[name] - z * spread[name])

@@ -1,8 +1,8 @@
 """The null models of chapter 4, declared once in :data:`NULL_MODELS` (chapter 4).
 
 Each null is a :class:`NullModel` record: its ``key`` (also its colour's key in
-:data:`latent_fragments.plots.style.COLORS`), display ``label``, its ``role`` in the verdict and how it is
-fitted to a cloud (the fitted object draws points with ``sample(n, rng)``). The verdict, its table, the
+:data:`latent_fragments.plots.style.COLORS`), display ``label``, its ``role`` in the verdict, its
+``colour`` in every figure and how it is fitted to a cloud (the fitted object draws points with ``sample(n, rng)``). The verdict, its table, the
 figure and the page loop over the registry; adding a null is one record here (and its test).
 
 - ``mnd`` (role "gaussian"): the multivariate normal with the data's mean and covariance. Any departure
@@ -23,6 +23,7 @@ import numpy as np
 
 from ..components import as_cloud
 from ..gaussian import Gaussian
+from ..generators import generator_kind
 from .mixture import HeadMixture
 
 __all__ = ["NULL_MODELS", "NULL_ROLES", "NullModel", "NullSettings", "Sampler", "RadiusMatched", "fit_null",
@@ -84,17 +85,18 @@ class NullModel:
     role: str
     fit: Callable[[np.ndarray, Gaussian, NullSettings], Sampler]
     description: str
+    colour: str
 
 
 #: The null models of chapter 4, by key, in the order the page shows them.
 NULL_MODELS: dict[str, NullModel] = {null.key: null for null in (
     NullModel("mnd", "fitted MND", "gaussian", lambda z, g, s: g,
-              "the multivariate normal with the data's mean and covariance"),
+              "the multivariate normal with the data's mean and covariance", generator_kind("mnd").colour),
     NullModel("radius_matched", "radius-matched null", "elliptical", lambda z, g, s: RadiusMatched.fit(z, g),
-              "an elliptical cloud with the data's mean, covariance and Mahalanobis radii"),
+              "an elliptical cloud with the data's mean, covariance and Mahalanobis radii", "#393b79"),
     NullModel("mixture", "shape-matched mixture", "shape",
               lambda z, g, s: HeadMixture.fit(z, g, s.n_axes, s.n_components),
-              "a Gaussian mixture on the leading principal axes, independent normals in the rest"),
+              "a Gaussian mixture on the leading principal axes, independent normals in the rest", "#ad494a"),
 )}
 
 

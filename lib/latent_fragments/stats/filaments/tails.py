@@ -32,8 +32,12 @@ def radial_outlier_profile(z: np.ndarray, mean: np.ndarray, cov: np.ndarray,
 
     One row per criterion and threshold: ``criterion``, ``threshold`` (t), ``cutoff`` (t or
     ``r_t``), ``n``, ``count``, ``observed`` share, ``expected`` share, ``se`` (binomial standard
-    error ``sqrt(p (1-p) / n)`` of the expected share), ``z`` = (observed - expected) / se and
-    ``ratio`` = observed / expected.
+    error ``sqrt(p (1-p) / n)`` of the expected share), ``z`` = (observed - expected) / se,
+    ``ratio`` = observed / expected, and the one-sided exact binomial p-values of the count against
+    ``Binomial(n, expected)``: ``p_more`` = P(X >= count) (more points beyond the cutoff than a normal
+    puts there) and ``p_fewer`` = P(X <= count). With the data's own mean and covariance (as chapter 4
+    uses it) the whitened scores of a normal sample are a little lighter-tailed than the model's, so both
+    tests are then slightly conservative for "more".
     """
     z = as_cloud(z, "z")
     mean = np.asarray(mean, dtype=np.float64)
@@ -70,6 +74,8 @@ def radial_outlier_profile(z: np.ndarray, mean: np.ndarray, cov: np.ndarray,
                 "observed": observed, "expected": expected, "se": se,
                 "z": (observed - expected) / se if se > 0 else math.nan,
                 "ratio": observed / expected if expected > 0 else math.nan,
+                "p_more": float(stats.binom.sf(count - 1, n, expected)),
+                "p_fewer": float(stats.binom.cdf(count, n, expected)),
             })
     return pd.DataFrame(rows)
 
