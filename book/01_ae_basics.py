@@ -122,7 +122,7 @@ labels.rename(columns=lambda name: name.replace("_", " "))
 # %%
 run = chapter.run  # trained here if this configuration has no run yet
 table = pd.DataFrame(layer_table(run.autoencoder))
-table
+table.style.format({"parameters": "{:,}"}).hide(axis="index")
 
 # %% tags=["remove-input"]
 numbers.model_numbers(layer_table(run.autoencoder)).glue()

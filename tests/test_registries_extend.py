@@ -109,7 +109,7 @@ def test_a_new_null_model_reaches_the_verdict_its_table_figure_and_wording(exten
     assert set(verdict.p_values) == set(nulls.NULL_MODELS)
     assert any("shuffled" in str(column) for column in verdict.table.columns)
     fig = filament_plots.plot_verdict(verdict)
-    legend = " ".join(t.get_text() for t in fig.axes[0].get_legend().get_texts())
+    legend = " ".join(t.get_text() for t in fig.legends[0].get_texts())
     assert all(null.label in legend for null in nulls.NULL_MODELS.values())
     plt.close(fig)
     assert words.verdict_sentence(verdict.label, verdict.tests, verdict.alpha)

@@ -357,11 +357,16 @@ def plot_verdict(verdict: FilamentVerdict) -> Figure:
         for sign in (-1, 1):
             ax.axvline(sign * bar, color=colour, linestyle="--", linewidth=1.0)
     ax.axvline(0.0, color="0.6", linewidth=0.8)
+    # linear within +-2, logarithmic beyond: one far-off statistic no longer squeezes the others
+    ax.set_xscale("symlog", linthresh=2.0, linscale=0.5)
+    low, high = ax.get_xlim()
+    ticks = [t for t in (-1000, -200, -50, -20, -5, -2, -1, 0, 1, 2, 5, 20, 50, 200, 1000) if low <= t <= high]
+    ax.set_xticks(ticks, [f"{t:g}" for t in ticks])
     ax.set_yticks(positions, [s.label for s in STATISTICS])
     ax.invert_yaxis()
-    ax.set_xlabel("standardised difference, data against the null (pooled spread of data and replicates)")
+    ax.set_xlabel("standardised difference, data against the null (linear within ±2, log beyond)")
     ax.set_ylabel("statistic")
     ax.set_title(f"Data against {n_tests} nulls ({verdict.n_null_draws} replicates each, {verdict.n_points:,} "
                  f"points); dashed: largest replicate, filled: flagged", fontsize=10)
-    ax.legend(fontsize=8, frameon=False, loc="lower right")
+    fig.legend(fontsize=9, frameon=False, loc="outside lower center", ncols=min(n_tests, 2))
     return fig

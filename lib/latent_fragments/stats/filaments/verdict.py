@@ -109,7 +109,7 @@ def _table(tests: Mapping[str, NullTest]) -> pd.DataFrame:
 
 def filament_verdict(z: np.ndarray, *, seed: int = 0, n_null_draws: int = 39, alpha: float = 0.05,
                      max_points: int = 2000, k: int = 20, mst_k: int = 15, n_pcs: int = 10, n_axes: int = 5,
-                     nulls: tuple[str, ...] = tuple(NULL_MODELS)) -> FilamentVerdict:
+                     nulls: tuple[str, ...] | None = None) -> FilamentVerdict:
     """Chapter 4's verdict: is there small-scale structure that the nulls lack? Introduced in chapter 4.
 
     The statistics are computed on a seeded random sample of at most ``max_points`` z-points (every
@@ -118,9 +118,11 @@ def filament_verdict(z: np.ndarray, *, seed: int = 0, n_null_draws: int = 39, al
     axes (as do the shape statistics); its number of components is chosen once on the data by BIC
     (:func:`~.mixture.choose_components`). HDBSCAN clusters in the ``n_pcs`` leading axes. Each null in
     ``nulls`` gets one exchangeable test with ``n_null_draws`` replicates at level ``alpha``. ``k``,
-    ``mst_k``: see :func:`~.measures.measure_cloud`.
+    ``mst_k``: see :func:`~.measures.measure_cloud`. ``nulls`` defaults to every null of
+    :data:`~.nulls.NULL_MODELS` as registered when the verdict runs.
     """
     z = as_cloud(z, "z")
+    nulls = tuple(NULL_MODELS) if nulls is None else tuple(nulls)
     seeds = np.random.SeedSequence(int(seed)).spawn(1 + len(nulls))
     indices = np.arange(len(z))
     if len(z) > max_points:
