@@ -80,6 +80,9 @@ def test_variants_cell_branches():
     assert page.variants_cell(VAE, {"ch5": _ch5()}) == "does not hold in 2 of 2 adequate runs"
     assert page.variants_cell(SHELL, {"ch5": _ch5()}) == "not in chapter 5's grid"
     assert page.variants_cell(SHELL, {}) == "not measured: run chapter 5"
+    unenforced = next(c for c in CLAIMS if c.key == "unenforced_mnd")  # decided by chapter 5 itself
+    assert page.variants_cell(unenforced, {"ch5": _ch5()}) == \
+        "chapter 5's own claim: its verdict is over the adequate runs"
 
 
 @pytest.mark.parametrize("dataset, n, cell", [("synthfaces", 600, "no: synthfaces, 600 images"),
