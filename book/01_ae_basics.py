@@ -105,9 +105,7 @@ assert numbers.data_numbers(faces.images.shape[1:], 256, 1, "x")["ivs_dim"] == "
 # square the same way, and any folder of images to its centred square.
 
 # %%
-shown = ["sex", "age", "skin_tone", "hair_style", "smile", "glasses", "beard", "yaw"]
-labels = faces.labels.filter(items=shown).head().round(2)
-labels.rename(columns=lambda name: name.replace("_", " "))
+numbers.label_table(faces.labels)  # the first five images' labels, if any
 
 # %% [markdown]
 # ## The autoencoder

@@ -344,10 +344,7 @@ Numbers({"memorisation_sentence": sentence}).glue()
 
 # %% tags=["hide-input"]
 association = pc_label_association(scores, run.labels("train"), n_pcs=10)
-top_labels = association.max(axis=1).sort_values(ascending=False).index[:15]
-strongest = association.loc[top_labels]
-strongest = strongest.rename(index=lambda name: name.replace("_", " "))
-strongest.style.format("{:.2f}").background_gradient(cmap="Blues", vmin=0, vmax=1)
+numbers.association_display(association)  # the 15 strongest labels, if any
 
 # %% tags=["remove-input"]
 numbers.association_numbers(association).glue()
@@ -363,8 +360,9 @@ numbers.association_numbers(association).glue()
 # they show was computed when the chapter ran and is embedded in the page, with the plotting library's
 # own code (Bokeh), so they need neither a kernel nor a network. The first shows the training z-points in a
 # principal plane; choose another pair among the first six axes, or another ground-truth label for the
-# colour (the labels most strongly associated with the leading axes, as in the table above). Hovering over
-# one of the ringed points, a fixed random subsample, shows its training image beside its reconstruction.
+# colour (the labels most strongly associated with the leading axes, as in the table above).
+# {glue:text}`explorer_colouring` Hovering over one of the ringed points, a fixed random subsample, shows
+# its training image beside its reconstruction.
 
 # %% tags=["remove-input"]
 explorer_plots.load_bokeh()
@@ -373,6 +371,9 @@ explorer_plots.load_bokeh()
 view = explorer.fragment_view(run, frag, z_train, association,
                               n_hover=200, seed=seed)
 explorer_plots.fragment_explorer(view)
+
+# %% tags=["remove-input"]
+explorer.colouring_numbers(view).glue()
 
 # %% [markdown]
 # **Walk the axes.** One slider for each of the first five principal axes moves a point from −3σ to +3σ

@@ -234,7 +234,7 @@ carried = label_carriage(data_idx, labels, scores=large_scale_coordinates(z),
 numbers.carriage_display(carried)
 
 # %% tags=["remove-input"]
-numbers.carriage_numbers(carried).glue()
+numbers.carriage_numbers(carried, labels).glue()
 
 # %% [markdown]
 # {glue:text}`carriage`

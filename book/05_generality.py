@@ -87,6 +87,7 @@ from latent_fragments.pages import generality as words
 from latent_fragments.plots import generality as generality_plots
 from latent_fragments.plots import images as plotting
 from latent_fragments.runs import get_run
+from latent_fragments.stats.features import feature_kind
 from latent_fragments.stats.generality import adequacy, conclusion_table, verdict_counts
 from latent_fragments.sweep import Settings, plan_variants, run_sweep, sample_sets
 
@@ -113,6 +114,7 @@ adequate = failures.apply(len) == 0
 ae_run = chapter.run
 vae_run = get_run(plan.configs(VAE)[0], artifacts_dir)
 words.sweep_numbers(len(table), int(adequate.sum()), list(variants)).glue()
+words.scoring_numbers(feature_kind(ae_run.faces.labels)).glue()  # the sweep's scoring network
 provenance.run_box(ae_run, vae_run)
 
 # %% tags=["remove-cell"]
@@ -148,6 +150,7 @@ Markdown(words.adequacy_list(table, failures, reference_mse))
 # Fréchet distance (FD) and recall of decoded samples in chapter 3's feature space: samples of the MND fitted
 # to the training z-points (ex post), of chapter 2's radius-matched uniform cube and, for the VAE, of its prior
 # N(0, I), each scored against one half of the held-out images, the other half giving the real-vs-real value.
+# {glue:text}`scoring_space`
 
 # %% tags=["remove-input"]
 words.headline_table(table)

@@ -23,6 +23,21 @@ def _isolated_artifacts(tmp_path, monkeypatch):
 
 
 @pytest.fixture
+def notebook_display(monkeypatch):
+    """What a notebook's output area would show, in order: each display's first text, then its updates
+    (IPython's ``display`` replaced; for progress displays in notebook mode)."""
+    shown: list[str] = []
+
+    class Handle:
+        def update(self, obj) -> None:
+            shown.append(obj.data)
+
+    display_module = pytest.importorskip("IPython.display")
+    monkeypatch.setattr(display_module, "display", lambda obj, display_id: shown.append(obj.data) or Handle())
+    return shown
+
+
+@pytest.fixture
 def tiny_cfg():
     """A RunConfig small enough to train in seconds: 64 synthfaces, narrow layers, z_dim 8."""
     from latent_fragments.config import RunConfig

@@ -1,8 +1,8 @@
 """The run-archive importer admits only what the manifest lists, within limits (issue 23, class 3;
-chapter 1). A property test throws generated archives at ``runs import`` (a seeded generator of member
-kinds, names, sizes and damage, standing in for Hypothesis, which the project does not depend on): each
-must end in success or one ``error:`` line, never a traceback, a file outside the artefact folder, a
-partly imported run or a staging folder left behind. The named examples of the issue follow as tests.
+chapter 1): the named examples of the issue, as tests. The property that any archive at all ends in
+success or one ``error:`` line, never a traceback, a file outside the artefact folder, a partly imported
+run or a staging folder left behind, is tested with Hypothesis in ``tests/test_properties.py``, which
+builds its archives with the helpers here.
 
 No model is trained: the run is made of small stand-in files with a real config and manifest.
 """
@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import io
 import json
-import random
 import stat
 import tarfile
 import warnings
@@ -90,83 +89,6 @@ def tree(root: Path) -> list[str]:
 def source_run(tmp_path_factory):
     art = tmp_path_factory.mktemp("src") / "art"
     return stand_in_run(art)
-
-
-# --------------------------------------------------------------------------------------------------
-# the property: random archives end in success or one line, and leave nothing but a whole run
-# --------------------------------------------------------------------------------------------------
-def _mutate(rng: random.Random, run: Path, members: list[Member]) -> list[Member]:
-    """One random change of a valid archive's members."""
-    top = run.name
-    i = rng.randrange(len(members))
-    choice = rng.choice(["extra", "link", "rename_top", "drop", "flip", "duplicate", "unsafe", "manifest",
-                         "config", "resize", "dir", "none"])
-    if choice == "extra":
-        members.append(Member(f"{top}/{rng.choice(['x.json', 'history.csv', 'sub/y', 'sweep-row.json'])}",
-                              rng.randbytes(rng.randint(0, 64))))
-    elif choice == "link":
-        members.append(Member(f"{top}/{rng.choice(['link', 'z_train.npy', 'sub/l'])}",
-                              kind=rng.choice(["symlink", "hardlink", "fifo", "chr"])))
-    elif choice == "rename_top":
-        new = rng.choice([top.replace("-z4-", "-z04-"), top + "\n", top + " ", " " + top, top.upper(),
-                          top.replace("-z4-", "-z\u0664-"), top[:-1], "other-z4-0123456789ab"])
-        members = [Member(m.name.replace(top, new, 1), m.data, m.kind) for m in members]
-    elif choice == "drop":
-        members.pop(i)
-    elif choice == "flip" and members[i].data:
-        data = bytearray(members[i].data)
-        data[rng.randrange(len(data))] ^= 1 << rng.randrange(8)
-        members[i] = Member(members[i].name, bytes(data))
-    elif choice == "duplicate":
-        members.append(Member(members[i].name, rng.randbytes(8)))
-    elif choice == "unsafe":
-        members.append(Member(rng.choice([f"{top}/../evil", "/tmp/evil", f"{top}/./x", f"{top}\\x", "../evil"]),
-                              b"evil"))
-    elif choice == "manifest":
-        manifest = next(m for m in members if m.name.endswith(MANIFEST))
-        manifest.data = rng.choice([b"{}", b"\xff{}", b"[]", b'{"files": 1}', b"not json", manifest.data[:20]])
-    elif choice == "config":
-        config = next(m for m in members if m.name.endswith(CONFIG))
-        config.data = config.data.replace(b'"epochs": 1', b'"epochs": 2')
-    elif choice == "resize" and members[i].data:
-        members[i] = Member(members[i].name, members[i].data + b"\0" * rng.randint(1, 9))
-    elif choice == "dir":
-        members.append(Member(f"{top}/{rng.choice(['tensorboard', 'sub'])}", kind="dir"))
-    return members
-
-
-def test_random_archives_end_in_success_or_one_line_and_leave_no_partial_run(source_run, tmp_path, capsys):
-    _, run = source_run
-    rng = random.Random(20231)
-    outcomes = {"imported": 0, "refused": 0}
-    for case in range(48):
-        members = run_members(run)
-        rng.shuffle(members)
-        for _ in range(rng.choice([0, 0, 1, 1, 2, 3])):
-            members = _mutate(rng, run, members)
-        source = write_archive(tmp_path / f"case{case}{rng.choice(['.tar.gz', '.zip', '.tar'])}", members)
-        if rng.random() < 0.15:  # cut short, or a byte of the container changed
-            raw = bytearray(source.read_bytes())
-            if rng.random() < 0.5:
-                raw = raw[: rng.randrange(1, len(raw))]
-            else:
-                raw[rng.randrange(len(raw))] ^= 0xFF
-            source.write_bytes(bytes(raw))
-        laptop = tmp_path / f"laptop{case}"
-        code, out, err = import_cli(capsys, laptop / "art", source)
-        assert tree(laptop).count("art") <= 1 and all(p.startswith("art") for p in tree(laptop)), tree(laptop)
-        inside = tree(laptop / "art" / "runs")
-        if code == 0:
-            outcomes["imported"] += 1
-            assert err == "" and out.startswith(f"imported {run.name} into "), out
-            assert inside == sorted([run.name, *(f"{run.name}/{n}" for n in (MANIFEST, *RUN_FILES))]), inside
-            assert archive.run_problem(laptop / "art" / "runs" / run.name) is None
-        else:
-            outcomes["refused"] += 1
-            one_error(code, err)
-            assert inside == [], (err, inside)
-    assert min(outcomes.values()) >= 6, outcomes  # both ends are reached
-    assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith(("case", "laptop"))) == []
 
 
 # --------------------------------------------------------------------------------------------------
@@ -299,3 +221,23 @@ def test_an_import_over_a_run_another_process_holds_is_refused_at_once(source_ru
                   f"error: runs import refused: {target} is held by process ")
     assert tree(tmp_path / "art" / "runs") == []
     assert import_cli(capsys, tmp_path / "art", source)[0] == 0  # free again: imported
+
+
+@pytest.mark.parametrize("damage", ["empty_name", "zip_version", "zip_utf8_name"])
+def test_a_zip_the_zip_reader_chokes_on_is_one_line(source_run, tmp_path, capsys, damage):
+    """Found by the property test (tests/test_properties.py): a member named "" (the zip reader's own
+    folder test fails on it), a header claiming a zip version no reader knows, a name flagged UTF-8 that is
+    not: each refused with one line, not a traceback."""
+    _, run = source_run
+    source = write_archive(tmp_path / "run.zip", [*run_members(run), *([Member("")] if damage == "empty_name" else [])])
+    raw = bytearray(source.read_bytes())
+    end = raw.rindex(b"PK\x05\x06")  # the end record says where the central directory starts
+    central = int.from_bytes(raw[end + 16:end + 20], "little")  # its first entry
+    if damage == "zip_version":
+        raw[central + 6] = 235  # version needed to extract: 23.5
+    elif damage == "zip_utf8_name":
+        raw[central + 9] |= 0x08  # the UTF-8 bit of the flags, over a name whose first byte is not UTF-8
+        raw[central + 46] = 0xFF
+    source.write_bytes(bytes(raw))
+    one_error(*import_cli(capsys, tmp_path / "art", source)[::2])
+    assert tree(tmp_path / "art" / "runs") == []

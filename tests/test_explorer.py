@@ -132,6 +132,19 @@ def test_walk_generators_takes_the_first_of_each_kind_in_order(run):
     assert [g.kind for g in chosen] == ["mnd", "ellipsoid", "cube"] and chosen[0].label == "MND"
 
 
+def test_colouring_sentence_names_the_first_colour(run, frag):
+    view = explorer.fragment_view(run, frag, run.z_train, association(run, frag), n_hover=10, seed=2)
+    assert explorer.colouring_numbers(view)["explorer_colouring"] == (
+        "The points are coloured first by skin, the offered label most strongly associated with the first "
+        "principal axis (the menu offers 3).")
+
+
+def test_colouring_sentence_for_data_without_labels(run, frag):
+    view = explorer.fragment_view(run, frag, run.z_train, association(run, frag).iloc[:0], n_hover=10, seed=2)
+    assert view.default is None and not view.factors
+    assert explorer.colouring_sentence(view).startswith("The data carry no labels, so the points keep one colour")
+
+
 def test_fragment_view_decodes_only_the_subsample(run, frag):
     before = run.decoded
     view = explorer.fragment_view(run, frag, run.z_train, association(run, frag), n_hover=100, seed=2)

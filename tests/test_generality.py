@@ -7,6 +7,7 @@ import math
 import pandas as pd
 import pytest
 from latent_fragments.pages import generality as words
+from latent_fragments.stats.features import ROTATION, SUPERVISED
 from latent_fragments.stats.generality import (
     ADEQUACY,
     CONCLUSIONS,
@@ -187,6 +188,13 @@ def test_unenforced_mnd_claim(ps, verdict):
     ae = pd.DataFrame([_row(seed=i, mardia_p=p) for i, p in enumerate(ps)], columns=list(_row()))
     claim = words.unenforced_mnd_claim(ae)
     assert claim["verdict"] == verdict and "batch normalisation is left to the CLI sweep" in claim["why"]
+
+
+def test_scoring_sentence_names_the_feature_space():
+    assert words.scoring_sentence(SUPERVISED) == ("The feature space is that of chapter 3's scoring network, trained "
+                                                  "with supervision on the data's labels.")
+    rotation = words.scoring_numbers(ROTATION)["scoring_space"]
+    assert rotation.startswith("The data carry no labels, so the feature space is chapter 3's label-free one")
 
 
 def test_verdict_note_and_sweep_numbers():

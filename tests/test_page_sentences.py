@@ -20,6 +20,37 @@ LABELS = {"cube": "cube points", "ball": "ball points"}
 DIM, N_TRAIN, N_TEST = 256, 5400, 600
 
 
+
+# --- chapter 1: the label table, or one sentence for data without labels ---------------------------------
+
+def test_labels_sentence_names_what_the_table_holds():
+    assert ch1.labels_sentence(["filename", "partition"]) == (
+        "The data carry no labels (their table holds only `filename` and `partition`, which no statistic takes "
+        "as a target), so there is no ground truth to show here; the sections that would use labels say so and "
+        "go on without them.")
+
+
+def test_labels_sentence_for_an_empty_table():
+    assert ch1.labels_sentence([]).startswith("The data carry no labels, so there is no ground truth to show")
+
+
+def test_label_table_shows_synthfaces_factors_as_before():
+    labels = pd.DataFrame({"index": range(8), "yaw": np.linspace(0, 1, 8), "hair_style": [0, 1] * 4,
+                           "sex": [0.123456] * 8})
+    table = ch1.label_table(labels)
+    assert list(table.columns) == ["sex", "hair style", "yaw"] and len(table) == 5  # SHOWN_LABELS' order
+    assert table["sex"].iloc[0] == 0.12
+
+
+def test_label_table_falls_back_to_the_data_sets_own_labels():
+    labels = pd.DataFrame({"filename": [f"{i}.pgm" for i in range(10)], "identity": [1, 2] * 5, "shot": range(10)})
+    assert list(ch1.label_table(labels).columns) == ["identity", "shot"]  # ORL: identity and shot
+
+
+def test_label_table_of_data_without_labels_is_the_sentence():
+    shown = ch1.label_table(pd.DataFrame({"filename": ["a.png", "b.png"], "partition": [0, 1]}))
+    assert shown.data == ch1.labels_sentence(["filename", "partition"])  # an IPython Markdown display
+
 # --- chapter 1: the calibration sentence (exact binomial test at 1 %) ------------------------------
 
 @pytest.mark.parametrize("k, n, label", [(594, 600, "within"), (586, 600, "below"), (600, 600, "above"),

@@ -209,6 +209,14 @@ def test_association_numbers_pick_the_strongest_label_of_pc1():
     assert ch3.association_sentence(association.iloc[:0]).startswith("The data carry no labels")
 
 
+def test_association_display_strongest_first_and_nothing_without_labels():
+    association = pd.DataFrame({"PC1": [0.1, 0.87, 0.3], "PC2": [0.9, 0.0, 0.0]},
+                               index=["skin_tone", "yaw", "smile"])
+    shown = ch3.association_display(association, n_labels=2)
+    assert list(shown.data.index) == ["skin tone", "yaw"] and "0.87" in shown.to_html()
+    assert ch3.association_display(association.iloc[:0]) is None
+
+
 def test_quality_numbers_word_the_table():
     rows = {"held_out": (1.0, 0.8, 1.2, 0.001, 0.7, 0.7, 0.4), "mnd": (2.0, 1.8, 2.2, 0.002, 0.6, 0.5, 0.01),
             "gmm_10": (3.0, 2.8, 3.2, 0.004, 0.5, 0.4, 0.01), "cube": (40.0, 38.0, 42.0, 0.5, 0.01, 0.0, 0.01)}
@@ -261,3 +269,14 @@ def test_scale_table_and_whole_cloud_numbers_with_and_without_the_whole_cloud():
 
 def test_carriage_numbers_without_labels():
     assert ch4.carriage_numbers(pd.DataFrame())["carriage"].startswith("The run has no discrete labels")
+    only_continuous = pd.DataFrame({"filename": ["a", "b", "c"], "yaw": [0.1, 0.5, 0.9]})
+    assert ch4.carriage_numbers(pd.DataFrame(), only_continuous)["carriage"].startswith("The run has no discrete")
+    unlabelled = pd.DataFrame({"filename": ["a", "b", "c"], "partition": [0, 1, 2]})
+    assert ch4.carriage_numbers(pd.DataFrame(), unlabelled)["carriage"] == ch4.carriage_sentence(pd.DataFrame(), False)
+
+
+def test_carriage_sentence_for_data_without_labels():
+    assert ch4.carriage_sentence(pd.DataFrame(), labelled=False) == (
+        "The data carry no labels, so what the small scales carry cannot be asked here; the page goes on with the "
+        "whole cloud.")
+    assert ch4.carriage_display(pd.DataFrame()) is None

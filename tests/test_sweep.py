@@ -48,7 +48,7 @@ def test_toml_grid_with_variants_and_their_own_seeds(tmp_path):
     assert plan.runs[4][1].dataset == "orl" and plan.runs[4][1].n_images is None  # all 400 images
     assert plan.settings.quality is False
     path.write_text("[grid]\n")
-    with pytest.raises(ConfigError, match="unknown tables"):
+    with pytest.raises(ConfigError, match="unknown key .grid.; use seeds, base, variants, settings"):
         plan_from_toml(path)
 
 

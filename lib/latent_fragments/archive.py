@@ -30,10 +30,12 @@ import contextlib
 import dataclasses
 import io
 import json
+import lzma
 import os
 import re
 import shutil
 import stat
+import struct
 import tarfile
 import tempfile
 import zipfile
@@ -299,7 +301,7 @@ def _members(archive: tarfile.TarFile | zipfile.ZipFile, source: Path) -> list[_
         for info in archive.infolist():
             if (kind := _zip_kind(info)) is not None:
                 raise ArtifactError(f"{source} holds {info.filename!r}, {kind}, not a file; it is not imported.")
-            out.append(_Member(info.filename.rstrip("/"), info.is_dir(), info.file_size))
+            out.append(_Member(info.filename.rstrip("/"), info.filename.endswith("/"), info.file_size))  # "" too
     else:
         out = []
         for m in archive.getmembers():
@@ -457,6 +459,13 @@ class Imported:
     left_out: list[str]
 
 
+#: What the tar, zip and decompression readers raise for a damaged archive (besides an ``OSError`` without an
+#: error number, as a gzip stream's): a flipped byte may claim an unknown zip version or compression
+#: (``NotImplementedError``) or a UTF-8 name that is not (``UnicodeDecodeError``).
+DAMAGED = (tarfile.TarError, zipfile.BadZipFile, EOFError, zlib.error, lzma.LZMAError, NotImplementedError,
+           UnicodeDecodeError, struct.error)
+
+
 def _unpack(source: Path, staging: Path, root: Path) -> tuple[str, list[str]]:
     """Unpack the admitted members of ``source`` into ``staging``: (the run's name, the members left out)."""
     try:
@@ -466,7 +475,9 @@ def _unpack(source: Path, staging: Path, root: Path) -> tuple[str, list[str]]:
             manifest = _read_manifest(archive, members, name, source)
             keep, left_out = _admitted(members, manifest, name, root, source)
             _extract(archive, keep, staging)
-    except (tarfile.TarError, zipfile.BadZipFile, EOFError, zlib.error) as exc:
+    except (*DAMAGED, OSError) as exc:
+        if isinstance(exc, OSError) and not isinstance(exc, DAMAGED) and exc.errno is not None:
+            raise  # the disk, not the archive (a full disk is a fault of its own)
         reason = (str(exc).splitlines() or [""])[0]
         raise ArtifactError(f"{source} is truncated or damaged ({type(exc).__name__}: {reason}); "
                             f"export the run again and copy the whole file.") from exc

@@ -164,6 +164,13 @@ def read_json(path: str | os.PathLike) -> Any:
         raise ArtifactError(f"{path} is corrupt or truncated ({exc}); delete it and rerun.") from exc
 
 
+def undecodable_at(raw: bytes, exc: UnicodeDecodeError) -> str:
+    """Where ``raw`` stops being decodable (``"byte 0xff on line 3"``), for a one-line message about a text
+    file that is not UTF-8: a label table, a sweep grid (issue 23). Introduced in chapter 1."""
+    line = raw.count(b"\n", 0, exc.start) + 1
+    return f"byte {raw[exc.start]:#04x} on line {line}"
+
+
 def stable_hash(obj: Any, length: int = 12) -> str:
     """Hex digest of the canonical JSON form of ``obj``: equal configurations give equal keys."""
     blob = json.dumps(obj, sort_keys=True, separators=(",", ":"), default=str).encode()

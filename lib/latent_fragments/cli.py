@@ -20,12 +20,16 @@ and exit code 2.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import json
+import signal
 import sys
+import threading
 import time
 import typing
 from pathlib import Path
+from typing import Any, Iterator
 
 from .config import ConfigError, RunConfig, field_types, parse_seeds, parse_value
 from .faults import check_backend, fault_line
@@ -146,15 +150,15 @@ def cmd_info(args: argparse.Namespace) -> int:
 
 def cmd_sweep(args: argparse.Namespace) -> int:
     """Train or reuse every run of a grid and write its table of headline figures (chapter 5)."""
-    from .sweep import Settings, plan_from_axes, plan_from_toml, run_sweep, summarise, table_path
+    from .sweep import Settings, plan_from_axes, plan_from_spec, read_grid, run_sweep, summarise, table_path
 
+    check_sweep_options(args)
     base = config_from_args(args)
     if args.grid:
-        plan = plan_from_toml(args.grid, base)
+        plan = plan_from_spec(grid_with_options(read_grid(args.grid), args), base, args.grid)
     else:
-        seeds = parse_seeds(args.seeds, "--seeds")
-        settings = Settings(quality=not args.no_quality, verdict_draws=args.verdict_draws, n_fake=args.n_fake)
-        plan = plan_from_axes(base, args.vary or [], seeds, settings)
+        seeds = parse_seeds("0" if args.seeds is None else args.seeds, "--seeds")
+        plan = plan_from_axes(base, args.vary or [], seeds, Settings(**sweep_settings(args)))
     check_sweep_sizes(plan)
     if args.scheduler:
         from .cluster import run_on_cluster
@@ -167,6 +171,63 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     return 0
 
 
+def check_sweep_options(args: argparse.Namespace) -> None:
+    """Refuse the ``sweep`` options that would be ignored (issue 23): ``--seed`` (the seeds list sets every
+    run's seed), ``--vary`` beside ``--grid`` (two grids), ``--gpus-per-run`` without ``--scheduler``."""
+    if hasattr(args, "seed"):
+        raise ConfigError("sweep runs every variant once per seed of --seeds (or of the grid's seeds); --seed is "
+                          "not used: remove it.")
+    if args.grid and args.vary:
+        raise ConfigError(f"--vary and --grid both give the grid; use one (the axes can be variants of "
+                          f"{args.grid}).")
+    if args.gpus_per_run and not args.scheduler:
+        raise ConfigError("--gpus-per-run asks the workers of --scheduler for GPUs; give --scheduler too, or "
+                          "leave it out (a sweep here uses this machine's devices).")
+
+
+#: The options of ``sweep`` that set a field of :class:`~latent_fragments.sweep.Settings`.
+SETTING_OPTIONS = {"quality": "--no-quality", "verdict_draws": "--verdict-draws", "n_fake": "--n-fake"}
+
+
+def sweep_settings(args: argparse.Namespace) -> dict[str, Any]:
+    """The :class:`~latent_fragments.sweep.Settings` fields that ``sweep``'s options give (those given)."""
+    given = {"quality": False if args.no_quality else None, "verdict_draws": args.verdict_draws,
+             "n_fake": args.n_fake}
+    return {name: value for name, value in given.items() if value is not None}
+
+
+def grid_with_options(spec: dict[str, Any], args: argparse.Namespace) -> dict[str, Any]:
+    """The grid ``spec`` of ``--grid`` with the command line's options applied: run options form its base
+    (:func:`config_from_args`), ``--seeds`` its seeds, the measuring options its settings. An option the grid
+    sets too (in ``[base]``, a variant, its seeds or ``[settings]``) is refused with one line, never silently
+    overridden by the file (issue 23, chapter 5)."""
+    given = {f.name: _option(f) for f in config_fields() if hasattr(args, f.name)}
+    given |= {name: SETTING_OPTIONS[name] for name in sweep_settings(args)}
+    given |= {"seeds": "--seeds"} if args.seeds is not None else {}
+    sets = _grid_sets(spec)
+    for name, option in given.items():
+        if name in sets:
+            raise ConfigError(f"{option} is also set by {args.grid} ({name} {sets[name]}); give it in one place.")
+    spec = {**spec, **({"seeds": args.seeds} if args.seeds is not None else {})}
+    if sweep_settings(args) and isinstance(spec.get("settings", {}), dict):
+        spec["settings"] = {**spec.get("settings", {}), **sweep_settings(args)}
+    return spec
+
+
+def _grid_sets(spec: dict[str, Any]) -> dict[str, str]:
+    """Each key a grid sets -> where it sets it first: the top (seeds), ``[base]``, a variant, ``[settings]``."""
+    variants = spec.get("variants")
+    places = [("at its top", {"seeds": None} if "seeds" in spec else {}), ("in [base]", spec.get("base")),
+              *((f"in variant {name!r}", table) for name, table in (variants.items() if isinstance(variants, dict)
+                                                                     else ())),
+              ("in [settings]", spec.get("settings"))]
+    found: dict[str, str] = {}
+    for where, table in places:
+        for key in table if isinstance(table, dict) else ():
+            found.setdefault(key, where)
+    return found
+
+
 #: Held-out images a run of a sweep needs for FD and KID (precision and recall use k = 3 neighbours,
 #: ``stats.headline.generator_quality``), and training z-points for chapter 4's verdict (k = 20).
 MIN_HELD_OUT_FOR_QUALITY = 4
@@ -177,7 +238,7 @@ def check_sweep_sizes(plan) -> None:
     """Raise :class:`ConfigError` before any training if a run of ``plan`` is too small for what the sweep
     measures, or the verdict has too few null draws (chapter 5). Runs of all images (``n_images`` unset)
     are not checked: their count is known only once the data are read."""
-    from .training import split_indices
+    from .training import held_out_count
 
     draws = plan.settings.verdict_draws
     if 0 < draws < 3:
@@ -186,12 +247,13 @@ def check_sweep_sizes(plan) -> None:
     for _, cfg in plan.runs:
         if cfg.n_images is None or cfg.n_images < 2:
             continue
-        train, test = split_indices(cfg.n_images, cfg.test_fraction, cfg.split_seed)
-        if plan.settings.quality and len(test) < MIN_HELD_OUT_FOR_QUALITY:
-            raise ConfigError(f"n_images={cfg.n_images} holds out {len(test)} images; FD and KID need at "
+        test = held_out_count(cfg.n_images, cfg.test_fraction)  # no split drawn: n_images may be huge
+        train = cfg.n_images - test
+        if plan.settings.quality and test < MIN_HELD_OUT_FOR_QUALITY:
+            raise ConfigError(f"n_images={cfg.n_images} holds out {test} images; FD and KID need at "
                               f"least {MIN_HELD_OUT_FOR_QUALITY}: give more images or --no-quality.")
-        if draws and len(train) < MIN_TRAIN_FOR_VERDICT:
-            raise ConfigError(f"n_images={cfg.n_images} trains on {len(train)} images; the verdict needs at "
+        if draws and train < MIN_TRAIN_FOR_VERDICT:
+            raise ConfigError(f"n_images={cfg.n_images} trains on {train} images; the verdict needs at "
                               f"least {MIN_TRAIN_FOR_VERDICT} z-points: more images, or --verdict-draws 0.")
 
 
@@ -275,11 +337,13 @@ def _sweep_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--grid", default=None, help="TOML file of the grid (seeds, [base], [variants], [settings])")
     parser.add_argument("--vary", action="append", help="an axis FIELD=V1,V2 (filters: 16,32,64,64/32,64,128,128); "
                         "repeat for a product")
-    parser.add_argument("--seeds", default="0", help="model seeds of every variant, e.g. 0,1,2 (default 0)")
+    parser.add_argument("--seeds", default=None, help="model seeds of every variant, e.g. 0,1,2 (default 0)")
     parser.add_argument("--name", default="sweep", help="name of the results table <artifacts>/sweeps/NAME.csv")
     parser.add_argument("--no-quality", action="store_true", help="skip the scoring network's FD and KID")
-    parser.add_argument("--verdict-draws", type=int, default=0, help="null draws of chapter 4's verdict (0: skip)")
-    parser.add_argument("--n-fake", type=int, default=400, help="decoded samples per generator for FD and KID")
+    parser.add_argument("--verdict-draws", type=int, default=None, help="null draws of chapter 4's verdict (0: skip, "
+                        "the default)")
+    parser.add_argument("--n-fake", type=int, default=None, help="decoded samples per generator for FD and KID "
+                        "(default 400)")
     parser.add_argument("--scheduler", default=None, help="run the grid's runs as tasks on Dask (the cluster extra): "
                         "local, local:N (N worker processes here) or a scheduler's address tcp://HOST:PORT")
     parser.add_argument("--gpus-per-run", type=int, default=0, help="with --scheduler: GPUs each task asks of the "
@@ -315,8 +379,9 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         check_backend()
-        return {"train": cmd_train, "prepare": cmd_prepare, "encode": cmd_encode, "info": cmd_info,
-                "sweep": cmd_sweep, "runs": cmd_runs}[args.command](args)
+        with terminate_as_interrupt():
+            return {"train": cmd_train, "prepare": cmd_prepare, "encode": cmd_encode, "info": cmd_info,
+                    "sweep": cmd_sweep, "runs": cmd_runs}[args.command](args)
     except (ConfigError, DataError, ArtifactError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -329,6 +394,25 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(INTERRUPTED.get(args.command, INTERRUPTED_ELSE), file=sys.stderr)
         return 130
+
+
+@contextlib.contextmanager
+def terminate_as_interrupt() -> Iterator[None]:
+    """While a command runs, SIGTERM (``kill PID``) ends it as Ctrl-C does (issue 23): partial files removed,
+    worker processes stopped, the command's one :data:`INTERRUPTED` line; the previous handler is restored
+    after. Only the main thread can install a handler (elsewhere SIGTERM keeps its default)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 #: The one line an interrupt (Ctrl-C) ends each command with: what is kept, what the rerun does.

@@ -10,7 +10,8 @@ interrupted anywhere resumes: a finished run or row is reused, an interrupted ru
   machine, one thread each; ``tcp://HOST:PORT``: a running scheduler (``dask scheduler`` and ``dask worker``,
   or a Slurm / PBS / SGE cluster through ``dask-jobqueue``), whose workers see the same artefact directory.
 - ``gpus_per_run``: every task asks for that many of the workers' ``GPU`` resource (start the workers with
-  ``--resources GPU=1``), so one run trains per GPU.
+  ``--resources GPU=1``), so one run trains per GPU. Dask would hold such tasks forever where no worker
+  offers the resource, so the sweep first waits for a worker that does (:func:`await_gpu_workers`).
 - A worker that dies (killed, out of memory, a lost node) has its task rescheduled on another worker (up to
   Dask's ``distributed.scheduler.allowed-failures``, 3), which resumes the run from its last checkpoint; a task
   that raises is tried once more (``retries``). A run that still fails is a row of the table with its
@@ -32,6 +33,12 @@ from .sweep import Plan, _describe, merge_table, measure_run, net_config, table_
 
 #: Extra attempts of a task that raised (a worker's death is rescheduled by the scheduler itself).
 RETRIES = 1
+
+#: Seconds the sweep waits, once workers are up, for one of them to offer the GPUs a run asks for.
+GPU_WAIT_S = 120.0
+
+#: Seconds between two looks at the cluster (finished tasks, the grid's progress line).
+POLL_S = 0.5
 
 
 def train_task(cfg: RunConfig, artifacts_dir: str) -> str:
@@ -62,21 +69,6 @@ def failed_row(variant: str, cfg: RunConfig, error: str) -> dict[str, Any]:
     from .stats.headline import NUMERIC
 
     return {**_describe(variant, cfg), **{name: math.nan for name in NUMERIC}, "verdict": "", "error": error}
-
-
-def status_line(name: str, total: int, finished: int, failed: int, training: int, seconds: float) -> str:
-    """The grid's progress as one line: runs done, failed and training, time elapsed and, from the mean
-    time per finished run, the time to go (chapter 5)."""
-    left = seconds / finished * (total - finished) if finished else math.nan
-    to_go = "" if math.isnan(left) or finished == total else f", about {_clock(left)} to go"
-    return (f"sweep {name}: {finished - failed}/{total} runs done, {failed} failed, {training} training, "
-            f"{_clock(seconds)} elapsed{to_go}")
-
-
-def _clock(seconds: float) -> str:
-    minutes, secs = divmod(int(round(seconds)), 60)
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}"
 
 
 @contextlib.contextmanager
@@ -110,6 +102,40 @@ def open_client(address: str, gpus_per_run: int = 0, log: Callable[[str], None] 
             cluster.close()
 
 
+def await_gpu_workers(client: Any, gpus: int, address: str, log: Callable[[str], None] = print,
+                      wait: float | None = None) -> None:
+    """Return once a worker of ``client``'s scheduler offers ``gpus`` units of the ``GPU`` resource (chapter 5).
+
+    Dask holds a task whose resources no worker has without a word, so a grid submitted to workers started
+    without ``--resources GPU=1`` would wait forever. While the scheduler has no worker at all the sweep
+    waits as long as it takes: dask-jobqueue's workers are batch jobs that start when the queue lets them,
+    minutes or hours later. Once workers are up and none offers the GPUs, the sweep says so in one line and
+    waits ``wait`` seconds (:data:`GPU_WAIT_S`) for a worker that does (a pool whose CPU workers came first),
+    then raises :class:`ConfigError` with that line: the workers of one scheduler are normally started from
+    one command or job script, so those present tell what the next ones will offer, and failing beats a
+    silent wait with every run queued.
+    """
+    wait = GPU_WAIT_S if wait is None else wait
+    said_waiting, since = False, None
+    while True:
+        workers = list(client.scheduler_info(n_workers=-1)["workers"].values())
+        if any(worker.get("resources", {}).get("GPU", 0) >= gpus for worker in workers):
+            return
+        if not workers and not said_waiting:
+            log(f"sweep: waiting for the workers of {address}")
+            said_waiting = True
+        elif workers:
+            line = (f"--gpus-per-run {gpus}: none of the {len(workers)} workers of {address} offers {gpus} "
+                    f"GPU{'s' if gpus > 1 else ''} (start them with --resources GPU={gpus}: dask worker ADDRESS "
+                    f"--resources GPU={gpus}, or SLURMCluster(worker_extra_args=['--resources', 'GPU={gpus}']))")
+            if since is None:
+                log(f"{line}; waiting {wait:.0f} s for one that does")
+                since = time.monotonic()
+            elif time.monotonic() - since >= wait:
+                raise ConfigError(line)
+        time.sleep(POLL_S)
+
+
 def prepare_caches(plan: Plan, artifacts_dir: str) -> None:
     """Build the image cache of every data set of ``plan`` here, once, before the tasks start (chapter 5):
     Dask's workers are daemon processes, which may not start the cache's worker pool, and a task should not
@@ -127,19 +153,22 @@ def prepare_caches(plan: Plan, artifacts_dir: str) -> None:
 
 def run_on_cluster(plan: Plan, name: str, address: str, artifacts_dir: str | os.PathLike | None = None,
                    gpus_per_run: int = 0, log: Callable[[str], None] = print,
-                   train: Callable[[RunConfig, str], str] = train_task):
+                   train: Callable[[RunConfig, str], str] | None = None):
     """The sweep of ``plan`` as tasks on the Dask cluster ``address`` (module docstring): returns the table
     in plan order, also merged into ``<artifacts>/sweeps/<name>.csv`` row by row as tasks finish; a run that
-    failed has its one-line ``error``. ``train`` is the training task (tests pass one that kills its worker).
-    Introduced in chapter 5."""
+    failed has its one-line ``error``. ``train`` is the training task (default :func:`train_task`; tests pass
+    one that kills its worker). Introduced in chapter 5."""
     import pandas as pd
     from distributed import as_completed
 
+    train = train or train_task
     art = str(artifacts_root(artifacts_dir))
     path = table_path(name, art)
     options = {"retries": RETRIES, "pure": False, **({"resources": {"GPU": gpus_per_run}} if gpus_per_run else {})}
     prepare_caches(plan, art)
     with open_client(address, gpus_per_run, log) as client:
+        if gpus_per_run:
+            await_gpu_workers(client, gpus_per_run, address, log)
         trained = {cfg.key(): client.submit(train, cfg, art, key=f"train-{cfg.run_name()}", **options)
                    for _, cfg in plan.runs}
         rows = {}
@@ -149,19 +178,26 @@ def run_on_cluster(plan: Plan, name: str, address: str, artifacts_dir: str | os.
                                    **options)
             rows[future] = (i, variant, cfg)
         table: dict[int, dict[str, Any]] = {}
-        failed, start = 0, time.perf_counter()
-        with Progress(len(plan.runs), f"sweep {name} on {address}", "runs") as bar:
-            for future in as_completed(list(rows)):
-                i, variant, cfg = rows[future]
-                if future.status == "error":
-                    failed += 1
-                    table[i] = failed_row(variant, cfg, one_line(future.exception()))
-                    log(f"sweep {name}: {variant}, seed {cfg.seed} failed: {table[i]['error']}")
-                else:
-                    table[i] = future.result()
-                merge_table([table[k] for k in sorted(table)], path)  # in plan order
-                bar.update(1)
-                running = sum(key.startswith("train-") for keys in client.processing().values() for key in keys)
-                log(status_line(name, len(plan.runs), len(table), failed, running, time.perf_counter() - start))
+        failed, finished = 0, as_completed(list(rows))
+        # One line for the grid, through the project's one progress display (a bar in a terminal, one display
+        # updated in place in a notebook, the final line in a log), redrawn every POLL_S so its time moves on.
+        with Progress(len(plan.runs), f"sweep {name} on {address}", "runs", timing=True) as bar:
+            while not finished.is_empty():
+                batch = finished.next_batch(block=False)
+                for future in batch:
+                    i, variant, cfg = rows[future]
+                    try:
+                        table[i] = future.result()
+                    except Exception as exc:  # the run's own error, or its task cancelled (the scheduler lost it)
+                        failed += 1
+                        table[i] = failed_row(variant, cfg, one_line(exc))
+                        log(f"sweep {name}: {variant}, seed {cfg.seed} failed: {table[i]['error']}")
+                if batch:
+                    merge_table([table[k] for k in sorted(table)], path)  # in plan order
+                training = sum(key.startswith("train-") for keys in client.processing().values() for key in keys)
+                bar.set(len(table), status=f"{failed} failed, {training} training")
+                if batch and bar.mode == "line" and len(table) < len(plan.runs):
+                    log(bar.line())  # a log's record of each finished run (the display closes with the last)
+                if not batch:
+                    time.sleep(POLL_S)
     return pd.DataFrame([table[k] for k in sorted(table)])
-

@@ -13,6 +13,7 @@ of the key, so small runs never mix with full ones.
 from __future__ import annotations
 
 import dataclasses
+import math
 import numbers
 import os
 import re
@@ -94,10 +95,21 @@ def _positive_int(name: str, value: Any, allow_none: bool = False) -> int | None
     return int(value)
 
 
+#: Seeds lie in ``0 <= seed < SEED_LIMIT``. The model seed seeds numpy, Python and the backend at once
+#: (``keras.utils.set_random_seed``), and a resumed run reseeds with ``seed + first_epoch``
+#: (:func:`latent_fragments.training.fit`): numpy's legacy seed must stay below 2**32, and a backend that keeps
+#: seeds as signed 32-bit integers needs them below 2**31; a seed below 2**31 can so be resumed at any epoch
+#: below 2**31. Checked when the configuration is made (issue 23), before any data are prepared.
+SEED_LIMIT = 2**31
+
+
 def _seed(name: str, value: Any) -> int:
-    """``value`` as an int if it is a non-negative integer, else :class:`ConfigError`."""
+    """``value`` as an int if it is an integer in ``0 <= value <`` :data:`SEED_LIMIT`, else :class:`ConfigError`."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 0:
         raise ConfigError(f"{name} must be a non-negative integer, got {value!r}.")
+    if value >= SEED_LIMIT:
+        raise ConfigError(f"{name} must be below 2**31 = {SEED_LIMIT} (numpy, Keras and the backend are seeded with "
+                          f"it, a resumed run with it plus the epoch), got {value!r}.")
     return int(value)
 
 
@@ -192,8 +204,9 @@ class RunConfig:
             raise ConfigError(f"activation must be one of {ACTIVATIONS}, got {self.activation!r}.")
         if self.loss not in LOSSES:
             raise ConfigError(f"loss must be one of {LOSSES}, got {self.loss!r}.")
-        if not (_number(self.learning_rate) and self.learning_rate > 0):
-            raise ConfigError(f"learning_rate must be a positive number, got {self.learning_rate!r}.")
+        if not (_number(self.learning_rate) and math.isfinite(self.learning_rate) and self.learning_rate > 0):
+            raise ConfigError(f"learning_rate must be a positive finite number, got {self.learning_rate!r} "
+                              f"(an infinite or NaN rate trains to NaN).")
         if not (_number(self.test_fraction) and 0 < self.test_fraction < 1):
             raise ConfigError(f"test_fraction must lie in (0, 1), got {self.test_fraction!r}.")
         checked.update(learning_rate=float(self.learning_rate), test_fraction=float(self.test_fraction))
@@ -302,8 +315,9 @@ _SEED_TEXT = re.compile(r"0|[1-9][0-9]*")
 
 def parse_seeds(value: Any, label: str = "seeds") -> list[int]:
     """Model seeds from a list of non-negative integers (a TOML grid) or the text ``"0,1,2"`` (the CLI's
-    ``--seeds``, a TOML string, chapter 5's parameter), parsed the same way wherever they are written.
-    Text such as ``"01"`` is ambiguous (seeds 0 and 1, or seed 1?) and refused. Introduced in chapter 5."""
+    ``--seeds``, a TOML string, chapter 5's parameter), parsed the same way wherever they are written, each
+    below :data:`SEED_LIMIT`. Text such as ``"01"`` is ambiguous (seeds 0 and 1, or seed 1?) and refused.
+    Introduced in chapter 5."""
     if isinstance(value, str):
         parts = [part.strip() for part in value.split(",")]
         if any(re.fullmatch(r"0[0-9]+", part) for part in parts):
@@ -312,11 +326,15 @@ def parse_seeds(value: Any, label: str = "seeds") -> list[int]:
         if not all(_SEED_TEXT.fullmatch(part) for part in parts):
             raise ConfigError(f"{label} must be comma-separated non-negative integers such as 0,1,2, "
                               f"got {value!r}.")
-        return [int(part) for part in parts]
-    if isinstance(value, (list, tuple)) and value and all(_is_seed(v) for v in value):
-        return [int(v) for v in value]
-    raise ConfigError(f"{label} must be a list of non-negative integers such as [0, 1, 2] or the text "
-                      f"\"0,1,2\", got {value!r}.")
+        seeds = [int(part) if len(part) <= len(str(SEED_LIMIT)) else SEED_LIMIT for part in parts]
+    elif isinstance(value, (list, tuple)) and value and all(_is_seed(v) for v in value):
+        seeds = [int(v) for v in value]
+    else:
+        raise ConfigError(f"{label} must be a list of non-negative integers such as [0, 1, 2] or the text "
+                          f"\"0,1,2\", got {value!r}.")
+    if max(seeds) >= SEED_LIMIT:
+        raise ConfigError(f"{label} must be below 2**31 = {SEED_LIMIT}, the limit of a model seed, got {value!r}.")
+    return seeds
 
 
 def _is_seed(value: Any) -> bool:

@@ -15,6 +15,9 @@ Usage::
         ...
     with progress(total=len(names), desc="preparing celeba", unit="images") as bar:
         bar.set(done)  # or bar.update(k)
+
+Long, slow work (chapter 5's grid of runs) asks for ``timing=True`` (time elapsed and to go instead of the
+rate) and adds a ``status`` after the counts: ``bar.set(done, status="1 failed, 2 training")``.
 """
 from __future__ import annotations
 
@@ -42,16 +45,32 @@ def _rate(done: int, seconds: float, unit: str) -> str:
     return f"{done / max(seconds, 1e-9):.0f} {'img' if unit == 'images' else unit}/s"
 
 
+def clock(seconds: float) -> str:
+    """``H:MM:SS`` of a number of seconds. Introduced in chapter 5 (the grid's time elapsed and to go)."""
+    minutes, secs = divmod(int(round(seconds)), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}"
+
+
+def _timing(done: int, total: int, seconds: float) -> str:
+    """Time elapsed and, from the mean time per finished unit, about how long the rest takes."""
+    to_go = f", about {clock(seconds / done * (total - done))} to go" if 0 < done < total else ""
+    return f"{clock(seconds)} elapsed{to_go}"
+
+
 class Progress:
     """A progress display of ``total`` units; see the module for the three modes. Introduced in chapter 1.
 
     ``leave=False`` makes it transient: nothing is left once it closes (for the steps of one epoch, whose
     summary line is logged separately); in a notebook it is not shown, so that it leaves no empty output.
+    ``timing=True`` shows time elapsed and to go instead of the rate (tqdm's bar shows both anyway), and
+    ``status`` (given to :meth:`set`) follows the counts (chapter 5's grid).
     """
 
     def __init__(self, total: int, desc: str, unit: str = "images", enabled: bool = True, leave: bool = True,
-                 mode: str | None = None) -> None:
-        self.total, self.desc, self.unit, self.leave = int(total), desc, unit, leave
+                 mode: str | None = None, timing: bool = False) -> None:
+        self.total, self.desc, self.unit, self.leave, self.timing = int(total), desc, unit, leave, timing
+        self.status = ""
         self.mode = (mode or display_mode()) if enabled else "off"
         if self.mode == "notebook" and not leave:
             self.mode = "off"
@@ -68,15 +87,25 @@ class Progress:
             self._handle = display(Pretty(self.line()), display_id=True)
 
     def line(self) -> str:
-        """The text line: ``<desc>: done/total <unit> (rate)``."""
+        """The text line: ``<desc>: done/total <unit> (rate)``, or with ``timing`` ``(H:MM:SS elapsed, about
+        H:MM:SS to go)``, then ``, <status>`` if there is one."""
         seconds = time.perf_counter() - self.start
-        return f"{self.desc}: {self.done}/{self.total} {self.unit} ({_rate(self.done, seconds, self.unit)})"
+        pace = _timing(self.done, self.total, seconds) if self.timing else _rate(self.done, seconds, self.unit)
+        status = f", {self.status}" if self.status else ""
+        return f"{self.desc}: {self.done}/{self.total} {self.unit} ({pace}){status}"
 
-    def set(self, done: int) -> None:
-        """Show ``done`` units finished."""
+    def set(self, done: int, status: str | None = None) -> None:
+        """Show ``done`` units finished (and the ``status`` after the counts, when given: a display with a
+        status is redrawn even when ``done`` has not changed, so its time elapsed moves on)."""
         step, self.done = int(done) - self.done, int(done)
+        if status is not None:
+            self.status = status
         if self._bar is not None:
+            if status is not None:
+                self._bar.set_postfix_str(status, refresh=False)
             self._bar.update(step)
+            if status is not None and step == 0:
+                self._bar.refresh()
         elif self._handle is not None and time.perf_counter() - self._shown >= NOTEBOOK_INTERVAL:
             self._shown = time.perf_counter()
             self._handle.update(self._pretty(self.line()))

@@ -25,19 +25,21 @@ passes over a run another is training. :mod:`latent_fragments.cluster` runs the 
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import itertools
 import math
+import numbers
 import os
 import tomllib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from .artifacts import atomic_path, read_json, stable_hash, write_json
+from .artifacts import atomic_path, read_json, stable_hash, undecodable_at, write_json
 from .config import ConfigError, RunConfig, field_types, parse_seeds, parse_value
 from .layout import sweeps_root
 
@@ -63,6 +65,16 @@ class Settings:
     n_fake: int = 400
     n_boot: int = 200
 
+    def __post_init__(self) -> None:
+        """Checked when made, as a :class:`RunConfig` is (issue 23): a grid's ``[settings]`` and the CLI's
+        options end in one line naming the setting, not in a failure after the runs were trained."""
+        if not isinstance(self.quality, bool):
+            raise ConfigError(f"quality must be true or false, got {self.quality!r}.")
+        for name, least in (("verdict_draws", 0), ("verdict_points", 1), ("n_fake", 1), ("n_boot", 0)):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < least:
+                raise ConfigError(f"{name} must be an integer of at least {least}, got {value!r}.")
+
 
 @dataclass(frozen=True)
 class Plan:
@@ -79,12 +91,15 @@ class Plan:
 def plan_variants(base: RunConfig, variants: dict[str, dict[str, Any]], seeds: list[int],
                   settings: Settings = Settings()) -> Plan:
     """Every variant (name -> field overrides of ``base``, optionally with its own ``seeds``) once per seed.
-    Introduced in chapter 5."""
+    A variant's ``seed`` is refused: the seeds list sets it. Introduced in chapter 5."""
     if not variants or not seeds:
         raise ConfigError("a sweep needs at least one variant and one seed.")
     runs = []
     for name, overrides in variants.items():
         overrides = dict(overrides)
+        if "seed" in overrides:
+            raise ConfigError(f"variant {name!r} sets seed; a sweep's model seeds are its seeds (--seeds 0,1 or "
+                              f"seeds = [0, 1] in a grid), once per variant: remove seed.")
         for seed in overrides.pop("seeds", seeds):
             cfg = dataclasses.replace(base, **{**overrides, "seed": int(seed)})
             runs.append((name, cfg))
@@ -127,22 +142,86 @@ def base_config(table: dict[str, Any], base: RunConfig | None = None) -> RunConf
     return dataclasses.replace(base or RunConfig(), **_toml_fields(table))
 
 
+#: The top-level keys of a grid file.
+GRID_KEYS = ("seeds", "base", "variants", "settings")
+
+
+def read_grid(path: str | os.PathLike) -> dict[str, Any]:
+    """The TOML of the grid file ``path``; a file that is not UTF-8 or not TOML is one :class:`ConfigError`
+    naming the file and the line (an unreadable file stays an ``OSError``). Introduced in chapter 5."""
+    with open(path, "rb") as fh:
+        raw = fh.read()
+    try:
+        return tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 text ({undecodable_at(raw, exc)}); a grid is TOML, which is "
+                          f"UTF-8.") from None
+    except ValueError as exc:  # TOMLDecodeError says "(at line L, column C)"; an overlong number is Python's
+        raise ConfigError(f"{path}: not valid TOML: {exc}.") from None
+
+
+@contextlib.contextmanager
+def _located(where: str) -> Iterator[None]:
+    """Prefix the :class:`ConfigError` of the block with where in a grid it arose (``grid.toml: [base]``)."""
+    try:
+        yield
+    except ConfigError as exc:
+        raise ConfigError(f"{where}: {exc}") from None
+
+
+def _table(value: Any, where: str, allowed: Iterable[str] | None = None) -> dict[str, Any]:
+    """``value`` if it is a table whose keys are all ``allowed`` (``None``: any), else :class:`ConfigError`
+    naming ``where`` and the key. ``seed`` gets its own line: a grid's model seeds are its ``seeds``."""
+    if not isinstance(value, dict):
+        raise ConfigError(f"{where} must be a table, got {value!r}.")
+    if allowed is None:
+        return value
+    allowed = list(allowed)
+    if "seed" in value and "seed" not in allowed:
+        raise ConfigError(f"{where}: seed is not set in a grid; its model seeds are the list seeds = [0, 1, 2] "
+                          f"(at the top, or in a variant).")
+    unknown = sorted(set(value) - set(allowed))
+    if unknown:
+        raise ConfigError(f"{where}: unknown key {unknown[0]!r}; use {', '.join(allowed)}.")
+    return value
+
+
+#: The keys of a grid's ``[settings]``: the fields of :class:`Settings`.
+SETTINGS_KEYS = tuple(f.name for f in dataclasses.fields(Settings))
+
+
+def plan_from_spec(spec: dict[str, Any], base: RunConfig | None = None, where: str = "grid") -> Plan:
+    """The grid of a parsed grid file (:func:`plan_from_toml`), every table, key and value checked: a problem
+    is one :class:`ConfigError` that names the file (``where``), the table or variant, and the key.
+    Introduced in chapter 5."""
+    fields = [name for name in field_types() if name != "seed"]
+    _table(spec, where, GRID_KEYS)
+    table = _table(spec.get("base", {}), f"{where}: [base]", fields)
+    with _located(f"{where}: [base]"):
+        cfg = base_config(table, base).with_profile()
+    variants = {}
+    for name, table in _table(spec.get("variants", {"base": {}}), f"{where}: [variants]").items():
+        at = f"{where}: variant {name!r}"
+        table = _table(table, at, [*fields, "seeds"])
+        with _located(at):
+            overrides = _toml_fields(table)
+            if "seeds" in table:
+                overrides["seeds"] = parse_seeds(table["seeds"])
+            dataclasses.replace(cfg, **{k: v for k, v in overrides.items() if k != "seeds"})  # checked here
+        variants[name] = overrides
+    seeds = parse_seeds(spec.get("seeds", [0]), f"{where}: seeds")
+    table = _table(spec.get("settings", {}), f"{where}: [settings]", SETTINGS_KEYS)
+    with _located(f"{where}: [settings]"):
+        settings = Settings(**table)
+    with _located(where):  # an empty [variants]
+        return plan_variants(cfg, variants, seeds, settings)
+
+
 def plan_from_toml(path: str | os.PathLike, base: RunConfig | None = None) -> Plan:
     """The grid of a TOML file: ``seeds``, ``[base]`` fields, ``[variants]`` (name -> overrides, each may
     carry its own ``seeds``; ``"none"`` for an unset field such as ``data_dir``) and optional
-    ``[settings]`` (:class:`Settings`). Introduced in chapter 5."""
-    with open(path, "rb") as fh:
-        spec = tomllib.load(fh)
-    unknown = set(spec) - {"seeds", "base", "variants", "settings"}
-    if unknown:
-        raise ConfigError(f"{path}: unknown tables {sorted(unknown)}; use seeds, base, variants, settings.")
-    variants = {name: _toml_fields(o) for name, o in spec.get("variants", {"base": {}}).items()}
-    for name, overrides in variants.items():
-        if "seeds" in overrides:
-            overrides["seeds"] = parse_seeds(spec["variants"][name]["seeds"], f"{path}: seeds of {name!r}")
-    cfg = base_config(spec.get("base", {}), base).with_profile()
-    seeds = parse_seeds(spec.get("seeds", [0]), f"{path}: seeds")
-    return plan_variants(cfg, variants, seeds, Settings(**spec.get("settings", {})))
+    ``[settings]`` (:class:`Settings`), checked by :func:`plan_from_spec`. Introduced in chapter 5."""
+    return plan_from_spec(read_grid(path), base, str(path))
 
 
 def _row_path(run, settings: Settings) -> Path:

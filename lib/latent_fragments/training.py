@@ -37,8 +37,14 @@ def split_indices(n: int, test_fraction: float, seed: int) -> tuple[np.ndarray, 
     if n < 2:
         raise ValueError(f"need at least 2 images to hold some out, got {n}.")
     order = np.random.default_rng([seed, 1]).permutation(n)
-    n_test = min(max(1, int(round(n * test_fraction))), n - 1)
+    n_test = held_out_count(n, test_fraction)
     return np.sort(order[n_test:]), np.sort(order[:n_test])
+
+
+def held_out_count(n: int, test_fraction: float) -> int:
+    """How many of ``n >= 2`` images :func:`split_indices` holds out: at least one, and one fewer than all at
+    most (chapter 1); computed without drawing the split."""
+    return min(max(1, int(round(n * test_fraction))), n - 1)
 
 
 def split_for(n: int, labels: "pd.DataFrame | None", test_fraction: float,

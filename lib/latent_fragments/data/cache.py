@@ -257,14 +257,10 @@ def _build_cache(spec: DataSpec, source: Source, cache_dir: Path, workers: int, 
     all_labels = source.make_labels(source.names) if source.make_labels is not None else None
     with meter:
         written = _write_pixels(npy, spec, source, plan, meter)
-    # pixels are in place; now labels, then meta (the commit point)
-    labels = _final_labels(source, all_labels, written)
-    with atomic_path(csv) as tmp:
-        labels.to_csv(tmp, index=False, errors="surrogateescape")  # file names that are not UTF-8 kept as bytes
     elapsed = time.perf_counter() - started
+    _commit(spec, source, cache_dir, all_labels, written, elapsed)
     if written.skipped:
         _warn_skipped(source, written)
-    write_json(meta_path, _meta(spec, source, written, labels, elapsed))
     if progress:
         size = int(spec.image_size)
         print(
@@ -272,6 +268,23 @@ def _build_cache(spec: DataSpec, source: Source, cache_dir: Path, workers: int, 
             f"({written.count / max(elapsed, 1e-9):.0f} img/s) -> cache/{npy.name}",
             flush=True,
         )
+
+
+def _commit(spec: DataSpec, source: Source, cache_dir: Path, all_labels: "pd.DataFrame | None", written: _Written,
+            elapsed: float) -> None:
+    """With the pixels in place, write the labels, then meta.json (the commit point); if either fails (a file
+    name the writer cannot encode, a full disk, an interrupt) the ``.npy`` goes too, so a cache is never left
+    without its meta.json, to be decoded again by every rerun (issue 23). Introduced in chapter 1."""
+    npy, csv, meta_path = _cache_paths(spec, cache_dir)
+    try:
+        labels = _final_labels(source, all_labels, written)
+        with atomic_path(csv) as tmp:
+            labels.to_csv(tmp, index=False, errors="surrogateescape")  # names that are not UTF-8 kept as bytes
+        write_json(meta_path, _meta(spec, source, written, labels, elapsed))
+    except BaseException:
+        for path in (npy, csv):
+            path.unlink(missing_ok=True)
+        raise
 
 
 def _plan(spec: DataSpec, source: Source, workers: int) -> _Plan:

@@ -9,6 +9,8 @@ Image conventions, for every file-based data set:
   255/65535 (not clipped), 32-bit ``I`` likewise when its values exceed 255, float ``F`` is clipped to
   0..255 (or scaled by 255 if all values lie in 0..1);
 - the EXIF orientation tag is applied (photos from phones come out upright);
+- files that are not regular files (named pipes, devices, links to nothing) are never read (:func:`open_regular`)
+  and are skipped with the unreadable ones;
 - corrupt or truncated files are skipped (``ImageFile.LOAD_TRUNCATED_IMAGES`` is kept ``False`` and
   every image is fully decoded with ``img.load()``), counted and named in one ``UserWarning``; the cache
   then holds only the good images and ``labels['filename']`` says which files they are;
@@ -23,9 +25,10 @@ from __future__ import annotations
 import io
 import math
 import os
+import stat
 import zipfile
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 from PIL import Image, ImageFile, ImageOps
@@ -159,6 +162,43 @@ def decode_image(fp: str | os.PathLike | io.BytesIO, size: int, crop: str = "cen
         ImageFile.LOAD_TRUNCATED_IMAGES = saved
 
 
+#: What a path is when it is not a regular file, by its ``stat`` type (for the skip warning).
+_NOT_FILES = {stat.S_IFIFO: "a named pipe", stat.S_IFCHR: "a character device", stat.S_IFBLK: "a block device",
+              stat.S_IFSOCK: "a socket", stat.S_IFDIR: "a folder"}
+
+
+def open_regular(path: str) -> BinaryIO:
+    """``path`` opened for reading if it is a regular file (after links), else ``OSError`` saying what it is.
+
+    Introduced in chapter 1 (issue 23). A named pipe among the images would make a plain ``open`` wait for a
+    writer forever, and a device may never end: the file's type is read from ``stat`` first, and the file is
+    opened without waiting (``O_NONBLOCK``) and checked again, so one swapped for a pipe meanwhile is refused
+    too. The decoder skips such a file with the unreadable ones.
+    """
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        if os.path.islink(path):
+            raise OSError("not a regular file: a link to a missing file") from None
+        raise
+    if stat.S_ISREG(mode):
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        mode = os.fstat(fd).st_mode
+        if stat.S_ISREG(mode):
+            raw = io.FileIO(fd, "rb")
+            raw.name = path
+            return _PathFile(raw)
+        os.close(fd)
+    raise OSError(f"not a regular file: {_NOT_FILES.get(stat.S_IFMT(mode), 'a special file')}")
+
+
+class _PathFile(io.BufferedReader):
+    """A file of :func:`open_regular`, shown by its path in PIL's messages, as a file PIL opens itself is."""
+
+    def __repr__(self) -> str:
+        return repr(self.name)
+
+
 @dataclass(frozen=True)
 class DecodeJob:
     """One chunk of image files to decode for the cache. Introduced in chapter 1."""
@@ -191,8 +231,9 @@ def decode_chunk(job: DecodeJob) -> DecodedChunk:
                 if archive is not None:
                     source: Any = io.BytesIO(archive.read(name))
                 else:
-                    source = os.path.join(job.root, name)
-                pixels = decode_image(source, job.size, job.crop)
+                    source = open_regular(os.path.join(job.root, name))
+                with source:
+                    pixels = decode_image(source, job.size, job.crop)
             except MemoryError:
                 raise
             except Exception as exc:  # PIL raises many types (OSError, SyntaxError, ValueError, ...)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import functools
 import importlib.util
+import io
 import os
 import zipfile
 from dataclasses import dataclass
@@ -28,7 +29,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
 
 import numpy as np
 
-from ..artifacts import stable_hash
+from ..artifacts import stable_hash, undecodable_at
 from . import synth
 from .errors import CELEBA_LAYOUT, DataError, describe_error
 
@@ -63,7 +64,7 @@ def _stat_fingerprint(paths: Iterable[Path], names: Sequence[str], extra: Iterab
     """Count, bytes, newest mtime and a hash of the names of ``paths``; size and mtime of ``extra`` (chapter 1)."""
     count = total = newest = 0
     for p in paths:
-        st = p.stat()
+        st = os.stat(p) if os.path.exists(p) else os.lstat(p)  # a link to nothing is skipped when decoded
         count += 1
         total += st.st_size
         newest = max(newest, st.st_mtime_ns)
@@ -205,8 +206,8 @@ def _celeba_image_dir(data_dir: Path) -> tuple[Path | None, list[str], list[Path
     ``data_dir/img_align_celeba/img_align_celeba`` and ``data_dir`` being the folder itself.
     """
 
-    def jpgs_in(folder: Path) -> list[str]:
-        return sorted(e.name for e in os.scandir(folder) if e.is_file() and _is_image_name(e.name, _JPEG))
+    def jpgs_in(folder: Path) -> list[str]:  # pipes, devices, links to nothing: skipped with a warning when decoded
+        return sorted(e.name for e in os.scandir(folder) if not e.is_dir() and _is_image_name(e.name, _JPEG))
 
     if (data_dir / "img_align_celeba").is_dir():
         image_dir = data_dir / "img_align_celeba"
@@ -266,50 +267,79 @@ def _first_existing(dirs: Sequence[Path], names: Sequence[str]) -> Path | None:
     return None
 
 
-def _read_label_table(path: Path, columns: list[str] | None, skiprows: int) -> "pd.DataFrame":
-    """Whitespace-separated ``<filename> <int> ...`` rows (C parser) -> int8 frame indexed by file name.
+#: The encoding label files are read in: CelebA's tables (and Kaggle's CSV copies of them) are ASCII, which
+#: UTF-8 includes; a byte order mark is allowed.
+LABEL_ENCODING = "utf-8-sig"
 
-    Introduced in chapter 1. ``columns=None`` reads Kaggle's comma-separated variant with its own header line.
+
+def _label_lines(path: Path) -> list[str]:
+    """The non-blank lines of a label file read as :data:`LABEL_ENCODING`; undecodable bytes are one
+    :class:`DataError` naming the byte and its line (issue 23). Introduced in chapter 1."""
+    raw = path.read_bytes()
+    try:
+        text = raw.decode(LABEL_ENCODING)
+    except UnicodeDecodeError as exc:
+        raise DataError(f"{path} is not UTF-8 text ({undecodable_at(raw, exc)}); label files are read as UTF-8 "
+                        f"(CelebA's are ASCII): fix or remove it.") from None
+    return [line for line in text.splitlines() if line.strip()]
+
+
+def _read_label_table(path: Path, columns: list[str], lines: list[str], sep: str) -> "pd.DataFrame":
+    """``<filename> <int> ...`` rows (``lines``, split at ``sep``) -> int8 frame indexed by file name, each row
+    checked against the header's ``columns``: a header one name short must not shift every column (issue 23).
+
+    Introduced in chapter 1.
     """
     import pandas as pd
 
     hint = f"is it the standard {path.name}? Fix or remove it."
+    if len(set(columns)) != len(columns):
+        raise DataError(f"{path} names a column twice in its header; {hint}")
     try:
-        if columns is None:
-            frame = pd.read_csv(path)
-            frame = frame.set_index(frame.columns[0])
-        else:
-            frame = pd.read_csv(
-                path, sep=r"\s+", skiprows=skiprows, header=None, names=["filename", *columns],
-                index_col=0, dtype={"filename": str},
-            )
-    except (ValueError, pd.errors.ParserError, UnicodeDecodeError) as exc:
+        frame = pd.read_csv(io.StringIO("\n".join(lines)), sep=sep, header=None, index_col=0, dtype={0: str})
+    except (ValueError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         raise DataError(f"cannot parse {path} ({describe_error(exc)}); {hint}") from exc
     if frame.empty:
         raise DataError(f"{path} holds no rows; {hint}")
+    if frame.shape[1] != len(columns):
+        raise DataError(f"{path}'s header names {len(columns)} column(s) after the file name, its rows hold "
+                        f"{frame.shape[1]} value(s); {hint}")
     if frame.isna().to_numpy().any():
         raise DataError(f"{path} has rows with missing values; {hint}")
     try:
         values = frame.to_numpy(dtype=np.int64)
     except (ValueError, TypeError) as exc:
         raise DataError(f"{path} holds non-integer values ({describe_error(exc)}); {hint}") from exc
-    frame = pd.DataFrame(values.astype(np.int8), index=frame.index.astype(str), columns=[str(c) for c in frame.columns])
+    frame = pd.DataFrame(values.astype(np.int8), index=frame.index.astype(str), columns=[str(c) for c in columns])
     return frame[~frame.index.duplicated(keep="first")]
 
 
-def _read_celeba_attributes(path: Path) -> "pd.DataFrame":
-    """``list_attr_celeba.txt`` (line 1 count, line 2 the 40 names, then rows) or Kaggle's ``.csv``.
+def _read_csv_table(path: Path) -> "pd.DataFrame":
+    """Kaggle's comma-separated copy of a CelebA table: a header line (the file name's column first), then
+    rows. Introduced in chapter 1."""
+    lines = _label_lines(path)
+    if not lines:
+        raise DataError(f"{path} is empty; is it the standard {path.name}? Fix or remove it.")
+    return _read_label_table(path, [name.strip() for name in lines[0].split(",")[1:]], lines[1:], ",")
 
-    Introduced in chapter 1. Values stay as in the file: int8 -1 (absent) / 1 (present).
+
+def _read_celeba_attributes(path: Path) -> "pd.DataFrame":
+    """``list_attr_celeba.txt`` (line 1 the number of rows, line 2 the 40 names, then rows) or Kaggle's
+    ``.csv``, checked against its header (both lines). Introduced in chapter 1. Values stay as in the file:
+    int8 -1 (absent) / 1 (present).
     """
     if path.suffix == ".csv":
-        return _read_label_table(path, None, 0)
-    with open(path) as f:
-        f.readline()
-        columns = f.readline().split()
-    if not columns:
-        raise DataError(f"{path} lacks the line of attribute names (line 2); fix or remove it.")
-    return _read_label_table(path, columns, 2)
+        return _read_csv_table(path)
+    lines = _label_lines(path)
+    count = lines[0].strip() if lines else ""
+    if len(lines) < 2 or not (count.isascii() and count.isdigit()):
+        raise DataError(f"{path} lacks its header (line 1 the number of rows, line 2 the attribute names); fix "
+                        f"or remove it.")
+    frame = _read_label_table(path, lines[1].split(), lines[2:], r"\s+")
+    if count != str(len(lines) - 2):
+        raise DataError(f"{path} says it holds {count[:12]} rows (line 1) but holds {len(lines) - 2}; fix or "
+                        f"remove it.")
+    return frame
 
 
 def _read_celeba_partition(path: Path) -> "pd.DataFrame":
@@ -317,6 +347,10 @@ def _read_celeba_partition(path: Path) -> "pd.DataFrame":
 
     Introduced in chapter 1.
     """
-    frame = _read_label_table(path, None if path.suffix == ".csv" else ["partition"], 0)
+    frame = _read_csv_table(path) if path.suffix == ".csv" else _read_label_table(
+        path, ["partition"], _label_lines(path), r"\s+")
+    if frame.shape[1] != 1:
+        raise DataError(f"{path} holds {frame.shape[1]} columns after the file name, not the one partition; fix "
+                        f"or remove it.")
     frame.columns = ["partition"]
     return frame

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..data.labels import label_columns
 from ..stats.gaussian import Gaussian
 from ..stats.proportions import all_inside_detectable, clopper_pearson, level_test_p
 from ..stats.regions import COVARIANCE_NAMES
@@ -26,6 +27,8 @@ MISS_SHARE = 0.10
 
 #: Names of chapter 1's random-point sets in its verdict sentence.
 RANDOM_SET_NAMES = {"cube": "cube points", "ball": "ball points"}
+#: The labels chapter 1 shows for its first images where the data have them (synthfaces' factors).
+SHOWN_LABELS = ("sex", "age", "skin_tone", "hair_style", "smile", "glasses", "beard", "yaw")
 
 
 def data_numbers(image_shape: Sequence[int], z_dim: int, n_images: int, dataset: str) -> Numbers:
@@ -34,6 +37,30 @@ def data_numbers(image_shape: Sequence[int], z_dim: int, n_images: int, dataset:
     ivs_dim = int(np.prod(image_shape))
     return Numbers({"ivs_dim": f"{ivs_dim:,}", "z_dim": f"{z_dim}", "compression": f"{ivs_dim / z_dim:.0f}",
                     "n_images": f"{n_images:,}", "dataset": dataset})
+
+
+def labels_sentence(columns: Sequence[str]) -> str:
+    """Chapter 1's one sentence for data without labels (a folder of photos, CelebA without its attribute
+    file): what the label table holds instead, if anything, and that the book goes on. Introduced in chapter 1."""
+    held = ""
+    if len(columns):
+        held = (f" (their table holds only {_and([f'`{name}`' for name in columns])}, which no statistic takes "
+                f"as a target)")
+    return (f"The data carry no labels{held}, so there is no ground truth to show here; the sections that would "
+            f"use labels say so and go on without them.")
+
+
+def label_table(labels: pd.DataFrame, shown: Sequence[str] = SHOWN_LABELS, n: int = 5):
+    """The first ``n`` images' labels: the ``shown`` columns the data have (synthfaces' factors), else up to
+    as many of their label columns (:func:`latent_fragments.data.labels.label_columns`: ORL's identity,
+    CelebA's attributes), rounded to 2 decimals; for data without labels, :func:`labels_sentence` as an
+    IPython Markdown display. Introduced in chapter 1."""
+    columns = [name for name in shown if name in labels.columns] or label_columns(labels)[:len(shown)]
+    if not columns:
+        from IPython.display import Markdown
+
+        return Markdown(labels_sentence(list(labels.columns)))
+    return labels[columns].head(n).round(2).rename(columns=lambda name: name.replace("_", " "))
 
 
 def model_numbers(table: Sequence[Mapping[str, object]]) -> Numbers:

@@ -21,6 +21,7 @@ from ..plots.explorer import AxisWalk, Frames, FragmentView
 from ..plots.images import tile_images
 from ..stats.gaussian import Gaussian
 from ..stats.generators import walk_kinds
+from . import Numbers
 
 #: At most this many points of the explorer carry a thumbnail (the rest are plain points).
 MAX_HOVER = 1000
@@ -106,6 +107,22 @@ def fragment_view(run, frag: Gaussian, z_train: np.ndarray, association: pd.Data
                         factors={n: c for n, (c, _) in coded.items()},
                         captions={n: cap for n, (_, cap) in coded.items()}, default=default,
                         hover_rows=rows, thumbnails=thumbs, title=title)
+
+
+def colouring_sentence(view: FragmentView) -> str:
+    """What the explorer's points are coloured by at first, or, for data without labels, that they keep one
+    colour while the planes and thumbnails work as ever. Introduced in chapter 3."""
+    if view.default is None:
+        return ("The data carry no labels, so the points keep one colour (the colour menu offers only "
+                "\"none\"); the planes and the thumbnails work as described.")
+    name = view.default.replace("_", " ")
+    return (f"The points are coloured first by {name}, the offered label most strongly associated with the "
+            f"first principal axis (the menu offers {len(view.factors)}).")
+
+
+def colouring_numbers(view: FragmentView) -> Numbers:
+    """The explorer's colouring, as one sentence (:func:`colouring_sentence`). Introduced in chapter 3."""
+    return Numbers({"explorer_colouring": colouring_sentence(view)})
 
 
 def axis_points(frag: Gaussian, n_axes: int = 5, steps: int = 13,

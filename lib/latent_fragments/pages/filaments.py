@@ -10,6 +10,7 @@ from typing import Any
 
 import pandas as pd
 
+from ..data.labels import label_columns
 from ..stats.filaments import (NULL_MODELS, RESOLVED_SCALE, STATISTICS, VERDICT_LABELS, FilamentVerdict, NullTest,
                                more_clusters, small_scale_departure)
 from . import Numbers, pct, pct_points, shown
@@ -168,11 +169,16 @@ def tails_sentence(profile: pd.DataFrame, level: float = TAILS_LEVEL) -> str:
             f"go unseen.")
 
 
-def carriage_sentence(table: pd.DataFrame) -> str:
+def carriage_sentence(table: pd.DataFrame, labelled: bool = True) -> str:
     """What ``label_carriage`` (with scores) says, as chapter 4 prints it. Introduced in chapter 4.
 
-    "The small scales carry ground truth" only if some label is ``carried``.
+    "The small scales carry ground truth" only if some label is ``carried``. ``labelled``: whether the data
+    carry any label at all (:func:`latent_fragments.data.labels.label_columns`); without, the sentence says
+    so and the page goes on.
     """
+    if not labelled:
+        return ("The data carry no labels, so what the small scales carry cannot be asked here; the page goes on "
+                "with the whole cloud.")
     if not len(table):
         return "The run has no discrete labels, so what the small scales carry cannot be asked."
     carried = table[table["carried"] > 0]
@@ -295,9 +301,11 @@ def outlier_numbers(profile: pd.DataFrame) -> Numbers:
                     "tails": tails_sentence(profile)})
 
 
-def carriage_numbers(carried: pd.DataFrame) -> Numbers:
-    """What the small scales carry, as one sentence. Introduced in chapter 4."""
-    return Numbers({"carriage": carriage_sentence(carried)})
+def carriage_numbers(carried: pd.DataFrame, labels: pd.DataFrame | None = None) -> Numbers:
+    """What the small scales carry, as one sentence (:func:`carriage_sentence`); ``labels``, the label table
+    the carriage read, tells data without labels apart. Introduced in chapter 4."""
+    labelled = labels is None or bool(label_columns(labels))
+    return Numbers({"carriage": carriage_sentence(carried, labelled)})
 
 
 def scale_table(sample: Mapping[str, float], whole: Mapping[str, float] | None, n_all: int) -> pd.DataFrame:
@@ -340,12 +348,12 @@ def profile_display(profile: pd.DataFrame) -> pd.DataFrame:
     return shown(profile.set_axis(rows), PROFILE_COLUMNS, "beyond")
 
 
-def carriage_display(carried: pd.DataFrame) -> pd.DataFrame:
+def carriage_display(carried: pd.DataFrame) -> pd.DataFrame | None:
     """What each label's small-scale neighbours share, with the excess over the linear-model baseline as
-    a 95 % interval in percentage points; empty for data without discrete labels (the sentence of
-    :func:`carriage_sentence` says so). Introduced in chapter 4."""
+    a 95 % interval in percentage points; ``None`` (no empty table) for data without discrete labels (the
+    sentence of :func:`carriage_sentence` says so). Introduced in chapter 4."""
     if carried.empty:
-        return carried
+        return None
     table = carried.assign(
         excess=[f"{pct_points(lo)} to {pct_points(hi)}"
                 for lo, hi in zip(carried["excess, 2.5 %"], carried["excess, 97.5 %"])],

@@ -9,6 +9,7 @@ from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
+from ..stats.features import SUPERVISED
 from ..stats.generality import (
     ADEQUACY,
     ALPHA,
@@ -241,6 +242,21 @@ def verdict_note(verdict_draws: int) -> str:
         return f"Chapter 4's verdict ran with {verdict_draws} null draws per run; the table counts its labels."
     return ("Chapter 4's verdict on small-scale structure was skipped in this build (`verdict_draws = 0`): its "
             "null draws cost minutes per run.")
+
+
+def scoring_sentence(kind: str) -> str:
+    """Which of chapter 3's scoring networks (:data:`latent_fragments.stats.features.KINDS`) gives the
+    feature space the sweep's FD, KID and recall are measured in. Introduced in chapter 5."""
+    if kind == SUPERVISED:
+        return ("The feature space is that of chapter 3's scoring network, trained with supervision on the data's "
+                "labels.")
+    return ("The data carry no labels, so the feature space is chapter 3's label-free one: its scoring network "
+            "trained to tell by how much each training image was turned.")
+
+
+def scoring_numbers(kind: str) -> Numbers:
+    """The feature space the sweep scores in, as one sentence (:func:`scoring_sentence`). Chapter 5."""
+    return Numbers({"scoring_space": scoring_sentence(kind)})
 
 
 def sweep_numbers(n_runs: int, n_adequate: int, variants: Sequence[str]) -> Numbers:

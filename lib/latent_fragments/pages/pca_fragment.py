@@ -78,6 +78,17 @@ def memorisation_display(table: pd.DataFrame, labels: Mapping[str, str]) -> pd.D
     return shown(table.rename(index=labels), MEMORISATION_COLUMNS, "image set")
 
 
+def association_display(association: pd.DataFrame, n_labels: int = 15):
+    """The ``n_labels`` labels most strongly associated with the first ten principal axes (|r| or η, shaded
+    0 to 1), strongest first; ``None`` (no empty table) for data without labels, whose sentence
+    (:func:`association_sentence`) follows the table's place. Introduced in chapter 3."""
+    if association.empty:
+        return None
+    strongest = association.loc[association.max(axis=1).sort_values(ascending=False).index[:n_labels]]
+    strongest = strongest.rename(index=lambda name: name.replace("_", " "))
+    return strongest.style.format("{:.2f}").background_gradient(cmap="Blues", vmin=0, vmax=1)
+
+
 def core_table(core: Mapping[str, float]) -> pd.DataFrame:
     """The dense core's figures (:func:`~latent_fragments.stats.fragment.core_normality`), one row each.
     Introduced in chapter 3."""
@@ -249,10 +260,10 @@ def path_sentence(d2_path: Sequence[float], d2_train: np.ndarray, dim: int) -> s
 def association_sentence(association: pd.DataFrame) -> str:
     """The label the first principal axis goes with most strongly, and how strongly; or, for data without
     labels (an empty :func:`~latent_fragments.stats.fragment.pc_label_association` table), that nothing
-    can be said and the explorer colours by nothing. Introduced in chapter 3."""
+    can be said (the explorer's colouring says so for itself:
+    :func:`latent_fragments.pages.explorer.colouring_sentence`). Introduced in chapter 3."""
     if association.empty:
-        return ("The data carry no labels (only file names), so nothing here says what the principal axes "
-                "encode, and the explorer below has no label to colour its points by.")
+        return "The data carry no labels, so nothing here says what the principal axes encode."
     return (f"The first principal axis goes most strongly with the label {association['PC1'].idxmax()} "
             f"(|r| or η = {association['PC1'].max():.2f}).")
 
