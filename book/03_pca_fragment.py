@@ -270,8 +270,8 @@ numbers.path_numbers(frag, line, z_train).glue()
 # - the **kernel inception distance** (KID) of Bińkowski et al. {cite}`binkowski2018kid`, an unbiased estimate of the squared maximum
 #   mean discrepancy with a cubic polynomial kernel (0 for equal distributions, lower is better). Single
 #   estimates scatter around the truth, below 0 too, and the interval (the estimate ± 1.645 standard errors
-#   of the U-statistic's first-order terms; the bootstrap gave intervals up to a third too wide) is not cut at 0.
-#   It is meant to cover the population value;
+#   of the U-statistic's first-order terms, the noise of their estimates removed; the bootstrap gave
+#   intervals up to a third too wide) is not cut at 0. It is meant to cover the population value;
 # - **precision** {cite}`kynkaanniemi2019` (share of generated images inside the k-nearest-neighbour manifold
 #   of real ones) and **recall** (share of real images inside the manifold of generated ones), k = 3. Both
 #   depend on the sample sizes, so their intervals (the estimate ± 1.645 bootstrap standard deviations) are

@@ -21,6 +21,8 @@ from latent_fragments.sweep import Settings, merge_table, plan_from_axes, run_sw
 
 BASE = RunConfig(n_images=24, z_dim=4, epochs=1, batch_size=8, filters=(4, 4, 8, 8))
 PLAN = plan_from_axes(BASE, ["z_dim=3,4"], seeds=[0], settings=Settings(quality=False))
+#: The grid the LocalCluster test runs: 4 runs, so that each of its 2 workers trains more than one.
+PLAN4 = plan_from_axes(BASE, ["z_dim=3,4"], seeds=[0, 1], settings=Settings(quality=False))
 SILENT = dict(log=lambda message: None)
 #: BASE as options of the command line.
 BASE_ARGS = ["--n-images", "24", "--epochs", "1", "--batch-size", "8", "--filters", "4,4,8,8"]
@@ -114,14 +116,16 @@ def assert_same_table(there: pd.DataFrame, here: pd.DataFrame) -> None:
     np.testing.assert_allclose(there[numeric].to_numpy(float), here[numeric].to_numpy(float), rtol=1e-4)
 
 
-def test_local_cluster_gives_the_in_process_table(cluster, in_process, tmp_path):
-    """Each run trained in a worker process (its first model: the weights must not depend on the worker's
-    other threads) and measured there gives the in-process sweep's row."""
+def test_local_cluster_gives_the_in_process_table(cluster, tmp_path):
+    """Each of 4 runs trained in a worker process (a worker's second model too: the weights must not depend
+    on the worker's other threads or earlier runs) and measured there gives the in-process sweep's row."""
     from latent_fragments.cluster import run_on_cluster
 
-    there = run_on_cluster(PLAN, "t", cluster, tmp_path, **SILENT)
-    assert_same_table(there, in_process)
-    assert pd.read_csv(table_path("t", tmp_path))["run"].tolist() == in_process["run"].tolist()
+    here = run_sweep(PLAN4, "t", tmp_path / "here", **SILENT)
+    there = run_on_cluster(PLAN4, "t", cluster, tmp_path / "there", **SILENT)
+    assert len(here) == 4
+    assert_same_table(there, here)
+    assert pd.read_csv(table_path("t", tmp_path / "there"))["run"].tolist() == here["run"].tolist()
 
 
 #: A scheduler in a process of its own, as `dask scheduler` and `dask worker --resources GPU=1` would be: one

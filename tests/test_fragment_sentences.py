@@ -32,7 +32,7 @@ def _summary(share: float) -> dict[str, float]:
                                            (0.5, "inside the bulk")])
 def test_subspace_origin_branches(share, words):
     text = say.subspace_origin_sentence(_summary(share))
-    assert words in text and "4.2 [4.0, 4.5]" in text and "10 leading principal axes" in text
+    assert words in text and "4.20 [4.00, 4.50]" in text and "10 leading principal axes" in text
     assert f"{100 * share:.1f} %" in text
     # every branch defers the claim to chapter 2's full-space, out-of-sample judgement
     assert "does not decide the claim" in text and "chapter 2's judgement in the full latent space" in text

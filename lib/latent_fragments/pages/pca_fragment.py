@@ -192,8 +192,8 @@ def subspace_origin_sentence(summary: Mapping[str, float]) -> str:
     """The origin's position within the leading principal axes, with its interval. Chapter 3."""
     k, share = int(summary["n_axes"]), summary["subspace_share_closer"]
     text = (f"Within the {k} leading principal axes the origin lies at Mahalanobis distance "
-            f"{_interval(summary, 'subspace_mahalanobis', '.1f')} (90 % bootstrap interval) from the centre, where "
-            f"the median training point lies at {summary['subspace_median_point']:.1f}; {pct(share)} of the points "
+            f"{_interval(summary, 'subspace_mahalanobis', '.2f')} (90 % bootstrap interval) from the centre, where "
+            f"the median training point lies at {summary['subspace_median_point']:.2f}; {pct(share)} of the points "
             f"are closer to the centre there.")
     decides = (" This leading-subspace view does not decide the claim that the origin lies near the region's "
                "border: chapter 2's judgement in the full latent space, against held-out points, decides it "

@@ -225,23 +225,31 @@ def kernel_inception_distance(real_features: np.ndarray, fake_features: np.ndarr
 
 def kid_standard_error(real_features: np.ndarray, fake_features: np.ndarray, degree: int = 3,
                        coef0: float = 1.0) -> float:
-    """Standard error of :func:`kernel_inception_distance` from its first-order (Hoeffding) terms.
+    """Standard error of :func:`kernel_inception_distance`: its first-order (Hoeffding) terms, noise removed.
 
-    Introduced in chapter 3. The KID is a two-sample U-statistic; its variance is, to first order,
-    ``4 Var(h_r) / n_r + 4 Var(h_f) / n_f`` with ``h_r(x) = E k(x, r') - E k(x, f)`` for a real point and
-    ``h_f(y) = E k(y, f') - E k(r, y)`` for a generated one, each estimated by the point's row means of the
-    kernel matrices (its own pair left out). On chapter 3's Gaussian controls its 90 % intervals covered
-    92-96 % (``benchmarks/RESULTS.md``; it runs 10-15 % high at those sizes, more at smaller ones); the
-    nonparametric bootstrap it replaces gave standard deviations 12-38 % too large (a resample's repeated
-    points leave fewer distinct pairs) and covered 95.5-96 %.
+    Introduced in chapter 3. The KID is a two-sample U-statistic of degree 2; its variance is
+    ``4 zeta_r / n_r + 4 zeta_f / n_f`` plus second-order terms of order ``1 / n^2``, with ``zeta_r`` the
+    variance of ``h_r(x) = E k(x, r') - E k(x, f)`` over real points (``zeta_f`` likewise for generated ones).
+    Each point's ``h`` is estimated by its row means of the kernel matrices (its own pair left out); their
+    spread over points overstates ``zeta`` by the row means' own noise (each row's kernel variance over its
+    count), which is twice the second-order terms, so half of it is subtracted. Without the correction the
+    error ran 10-15 % high on chapter 3's Gaussian controls (90 % intervals covered 94.5-95.5 %), with all
+    of it 15-20 % low; with half of it the error is within 2 % of the estimates' standard deviation and the
+    intervals cover 89 % (``benchmarks/RESULTS.md``). The nonparametric bootstrap it replaces gave
+    standard deviations 12-38 % too large (a resample's repeated points leave fewer distinct pairs).
     """
     real, fake = _pair(real_features, fake_features)
-    n_r, n_f = len(real), len(fake)
-    k_rr, k_ff = _poly_kernel(real, real, degree, coef0), _poly_kernel(fake, fake, degree, coef0)
     k_rf = _poly_kernel(real, fake, degree, coef0)
-    h_r = (k_rr.sum(axis=1) - np.diag(k_rr)) / (n_r - 1) - k_rf.mean(axis=1)
-    h_f = (k_ff.sum(axis=1) - np.diag(k_ff)) / (n_f - 1) - k_rf.mean(axis=0)
-    return float(np.sqrt(4.0 * h_r.var(ddof=1) / n_r + 4.0 * h_f.var(ddof=1) / n_f))
+    spread = 0.0
+    for own, cross, n_other in ((real, k_rf, len(fake)), (fake, k_rf.T, len(real))):
+        n = len(own)
+        k_own = _poly_kernel(own, own, degree, coef0)
+        off = ~np.eye(n, dtype=bool)
+        within = k_own[off].reshape(n, n - 1)
+        h = within.mean(axis=1) - cross.mean(axis=1)
+        noise = within.var(axis=1, ddof=1) / (n - 1) + cross.var(axis=1, ddof=1) / n_other
+        spread += 4.0 * max(h.var(ddof=1) - 0.5 * noise.mean(), 0.0) / n
+    return float(np.sqrt(spread))
 
 
 def _inside_knn_balls(queries: np.ndarray, centres: np.ndarray, radii: np.ndarray,
@@ -361,7 +369,8 @@ def quality_row(real_features: np.ndarray, fake_features: np.ndarray, k: int = 3
       bootstrap of ``n_boot`` draws from two normals whose FD equals the estimate (:func:`_fd_inf_sd`), exact
       for Gaussian features, too narrow for heavy-tailed ones;
     - KID: the population squared MMD (the KID is unbiased, so its interval may reach below 0, and is not
-      clipped); standard error from the U-statistic's first-order terms (:func:`kid_standard_error`);
+      clipped); standard error from the U-statistic's first-order terms, their estimation noise removed
+      (:func:`kid_standard_error`);
     - precision and recall: their expected value *at these sample sizes* (a k-NN manifold of fewer points is
       larger, so the values depend on the sizes); standard deviation from ``n_boot`` resamples of both sets,
       in which a point drawn twice is never its own neighbour, cut to [0, 1]. The resamples' own mean is
