@@ -16,7 +16,8 @@ import pandas as pd  # noqa: E402
 from latent_fragments import chapter as chapter_module  # noqa: E402
 from latent_fragments.config import RunConfig  # noqa: E402
 from latent_fragments.pages import component_distributions, filaments, pca_fragment, shown, training_summary  # noqa: E402
-from latent_fragments.plots.generality import FONT_SIZE, plot_headline  # noqa: E402
+from latent_fragments.plots.generality import plot_headline  # noqa: E402
+from latent_fragments.plots.style import TEXT_PT, use_book_style  # noqa: E402
 from latent_fragments.stats.components import latent_overview  # noqa: E402
 
 HISTORY = [{"epoch": 1, "loss": 0.61, "val_loss": 0.63, "seconds": 40.0},
@@ -126,9 +127,11 @@ def test_chapter_5_figure_text_is_readable_at_the_page_width():
                           "core_share": [0.5, 0.6, 0.7], "core_expected": [0.5] * 3, "kurtosis_ratio": [1.0, 1.1, 0.9],
                           "origin_heldout_closer": [0.5, 0.6, 0.4], "fd_mnd": [3.0, 4.0, 5.0],
                           "fd_prior": [np.nan, np.nan, 9.0], "fd_cube": [30.0, 30.0, 40.0]})
-    fig = plot_headline(table)
+    with matplotlib.rc_context():
+        use_book_style()
+        fig = plot_headline(table)
     sizes = [t.get_fontsize() for t in fig.findobj(matplotlib.text.Text) if t.get_text().strip()]
-    assert sizes and min(sizes) >= FONT_SIZE >= 9
+    assert sizes and min(sizes) >= TEXT_PT >= 11
     assert {ax.get_subplotspec().get_gridspec().ncols for ax in fig.axes} == {3}  # at most three panels a row
     plt.close(fig)
 

@@ -5,8 +5,9 @@ at the small profile first and points ``LF_BOOK_HTML`` at it. Read as HTML (no b
 chapter page must state the run it shows, give every figure alt text that says what it shows, show no
 absolute path of the build machine, no code line wider than 88 characters and no ``glue(`` call. Opened
 in Chromium (skipped if it is missing, a failure when ``LF_REQUIRE_CHROMIUM=1``, as in CI), each page
-loads, every figure is present and decodes, no cell output shows a Python traceback or error, and the table
-of contents links every chapter; chapter 3's interactive explorer renders, answers a slider, a hover and a
+loads, every figure is present and decodes, its smallest text shows at least 10 px high at 1280 px (the size
+recorded in each figure's PNG, scaled to its displayed width), no cell output shows a Python traceback or
+error, and the table of contents links every chapter; chapter 3's interactive explorer renders, answers a slider, a hover and a
 selection, raises no script error and loads nothing from the network (its ``#lf-selftest`` hook), and its
 page loads no http(s) script, style or image and stays within 5 MB of its own. Screenshots of every page
 are kept in ``<html>/../screenshots/`` as test artefacts. The HTML checks themselves are tested on
@@ -268,6 +269,71 @@ def test_first_result_probe_measures_the_distance(tmp_path):
     assert 1500 <= first_result_offset(page) <= 1600  # the paragraph and its margins
     page.write_text("<html><body><article><h1>T</h1><p>no result</p></article></body></html>")
     assert first_result_offset(page) is None
+
+
+#: Injected into a copy of a chapter page: each figure of a cell output, its address and displayed width in
+#: px, as JSON in ``<pre id="lf-figures">``.
+FIGURES_SCRIPT = """<script>(function () { var done = false; function probe() {
+  if (done) { return; } done = true;
+  var shown = [];
+  document.querySelectorAll(".cell_output img").forEach(function (img) {
+    shown.push([img.getAttribute("src"), img.getBoundingClientRect().width]);
+  });
+  var pre = document.createElement("pre"); pre.id = "lf-figures"; pre.textContent = JSON.stringify(shown);
+  document.body.appendChild(pre);
+}
+window.addEventListener("load", probe); setTimeout(probe, 4000);
+})();</script>"""
+
+
+def small_figure_text(path: Path, width: int = 1280) -> list[str]:
+    """The figures of a built page whose smallest text appears under :data:`style.MIN_TEXT_PX` px high at
+    ``width`` px, or that do not record its size (a figure the chapter preamble's formatter did not draw):
+    the size recorded in the PNG (:data:`style.TEXT_SIZE_KEY`) scaled by the displayed over the image's width."""
+    from latent_fragments.plots import style
+
+    small = []
+    for src, shown in json.loads(probe_page(path, FIGURES_SCRIPT, "figures", width)):
+        if src.startswith("data:"):
+            continue
+        with Image.open((path.parent / src).resolve()) as img:
+            recorded, natural = img.text.get(style.TEXT_SIZE_KEY), img.size[0]
+        if recorded is None:
+            small.append(f"{Path(src).name}: no recorded text size")
+        elif float(recorded) * shown / natural < style.MIN_TEXT_PX:
+            small.append(f"{Path(src).name}: smallest text {float(recorded) * shown / natural:.1f} px")
+    return small
+
+
+@needs_chromium
+@needs_book
+@pytest.mark.parametrize("name", FIGURE_CHAPTERS)
+def test_figure_text_is_readable_at_the_page_width(name):
+    """Every figure's smallest text (titles, labels, ticks, legends) is at least 10 px high as the page shows
+    it in a 1280 px window."""
+    small = small_figure_text(page_path(name))
+    assert not small, f"{name}: figures with text under 10 px: {small[:4]}"
+
+
+@needs_chromium
+def test_figure_text_check_measures_the_displayed_size(tmp_path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from latent_fragments.plots import style
+
+    for points, name in ((6, "small.png"), (12, "large.png")):
+        fig, ax = plt.subplots(figsize=(10, 3))
+        ax.set_title("title", fontsize=points)
+        ax.tick_params(labelsize=points)
+        fig.savefig(tmp_path / name, metadata={style.TEXT_SIZE_KEY: f"{style.smallest_text_px(fig):.2f}"})
+        plt.close(fig)
+    page = tmp_path / "page.html"
+    page.write_text('<html><body><article style="width:800px"><div class="cell_output">'
+                    '<img src="small.png" style="max-width:100%"><img src="large.png" style="max-width:100%">'
+                    "</div></article></body></html>")
+    assert small_figure_text(page) == ["small.png: smallest text 6.7 px"]  # 6 pt at 100 dpi, 1000 -> 800 px
 
 
 @needs_book

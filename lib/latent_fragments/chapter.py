@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from . import provenance, tfnoise
+from .plots import style
 from .config import RunConfig
 from .pages import training_summary
 
@@ -91,6 +92,8 @@ def fetch_run(cfg: RunConfig, artifacts_dir: str | os.PathLike | None = None, tr
 def open_chapter(artifacts_dir: str | os.PathLike | None = None, train: bool = True, **params: Any) -> Chapter:
     """The :class:`Chapter` of the run parameters ``params`` (fields of :class:`RunConfig`, checked when
     made; the profile of ``$LF_PROFILE`` applied once); ``train=False`` for a page that only reads a run
-    another chapter trained. TensorFlow is quietened first. Introduced in chapter 1."""
+    another chapter trained. TensorFlow is quietened first, and the book's figure style applied
+    (:func:`latent_fragments.plots.style.use_book_style`: text size, and each figure records its smallest text). Introduced in chapter 1."""
     tfnoise.quiet()
+    style.use_book_style()
     return Chapter(RunConfig(**params).with_profile(), artifacts_dir, train)

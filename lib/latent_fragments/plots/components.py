@@ -21,7 +21,7 @@ from matplotlib.patches import Ellipse
 from ..stats.generators import cube_b_matching_radius, thin_shell_radius
 from ..stats.components import confidence_ellipse
 from .images import subsample_for_plot
-from .style import COLORS, PAGE_WIDTH, Cloud, color
+from .style import COLORS, PAGE_WIDTH, TEXT_PT, TITLE_PT, Cloud, color
 
 __all__ = [
     "COLORS",
@@ -42,7 +42,8 @@ def plot_component_grid(z: np.ndarray, n_cols: int = 16, bins: int = 30, shared_
                         max_points: int | None = 50_000) -> Figure:
     """Compact grid of histograms of every latent component (a 16x16 grid for 256 components).
 
-    Introduced in chapter 2. Tiny panels without tick labels, each marked with its component index;
+    Introduced in chapter 2. Tiny panels without tick labels; each row is labelled with its first component
+    index and each column with its offset in the row;
     a shared caption gives the value range. With ``shared_range`` all panels use the same x range
     (0.5 % to 99.5 % quantile of all values), so shifts and widths are comparable; a thin grey line
     marks zero. ``max_points`` rows (fixed-seed subsample) are enough for the shape.
@@ -75,15 +76,18 @@ def plot_component_grid(z: np.ndarray, n_cols: int = 16, bins: int = 30, shared_
         ax.set_yticks([])
         for spine in ax.spines.values():
             spine.set_linewidth(0.3)
-        ax.text(0.03, 0.95, str(index), transform=ax.transAxes, fontsize=5, va="top", ha="left",
-                color="0.25")
-    fig.subplots_adjust(left=0.04, right=0.99, bottom=0.6 / fig.get_figheight(),
-                        top=1 - 0.45 / fig.get_figheight(), wspace=0.06, hspace=0.06)
-    fig.suptitle(f"Histograms of all {dim} latent components ({n:,} z-points)", fontsize=11)
+        row, column = divmod(index, n_cols)
+        if column == 0:  # each row named by its first component, each column by its offset in the row
+            ax.set_ylabel(str(index), fontsize=TEXT_PT, rotation=0, ha="right", va="center", labelpad=3)
+        if row == 0:
+            ax.set_title(f"+{column}", fontsize=TEXT_PT, pad=3)
+    fig.subplots_adjust(left=0.07, right=0.99, bottom=0.6 / fig.get_figheight(),
+                        top=1 - 0.75 / fig.get_figheight(), wspace=0.06, hspace=0.06)
+    fig.suptitle(f"Histograms of all {dim} latent components ({n:,} z-points)", fontsize=TITLE_PT)
     range_text = f"common range [{lo:.2f}, {hi:.2f}]" if shared_range else "own range per panel"
-    fig.supxlabel(f"component value $z_i$ (latent units; {range_text}); panel label = component index i",
-                  fontsize=9)
-    fig.supylabel("count (own scale per panel)", fontsize=9)
+    fig.supxlabel(f"component value $z_i$ (latent units; {range_text}); panel of component row + column",
+                  fontsize=TEXT_PT)
+    fig.supylabel("count (own scale per panel)", fontsize=TEXT_PT)
     return fig
 
 
@@ -118,8 +122,8 @@ def plot_summary_histograms(summary: pd.DataFrame, bins: int = 30, alpha: float 
                        label="uniform distribution")
         ax.set_xlabel(xlabel)
         ax.set_ylabel("number of components")
-        ax.set_title(title, fontsize=10)
-        ax.legend(fontsize=8, frameon=False)
+        ax.set_title(title, fontsize=TEXT_PT)
+        ax.legend(fontsize=TEXT_PT, frameon=False)
     title = f"Per-component statistics of {len(summary)} latent components"
     if "normality_p" in summary:
         p = summary["normality_p"].to_numpy(dtype=np.float64)
@@ -166,7 +170,7 @@ def plot_radius_distributions(clouds: Sequence[Cloud], bins: int = 60,
     ax.set_xlabel("radius |z| (latent units)")
     ax.set_ylabel("probability density (1 / latent unit)")
     ax.set_title(title)
-    ax.legend(title="mean ± std of the radius", fontsize=8, title_fontsize=8, frameon=False)
+    ax.legend(title="mean ± std of the radius", fontsize=TEXT_PT, title_fontsize=TEXT_PT, frameon=False)
     return fig
 
 
@@ -205,7 +209,7 @@ def plot_shell_law(b_values: Sequence[float], dim: int, measured_means: Sequence
     ax.set_xlabel("half edge length b of the cube [-b, b]$^{%d}$ (latent units)" % dim)
     ax.set_ylabel("radius |z| (latent units)")
     ax.set_title(f"Thin-shell law: radius of points uniform in a {dim}-dimensional cube")
-    ax.legend(fontsize=8, loc="lower right", framealpha=0.9)
+    ax.legend(fontsize=TEXT_PT, loc="lower right", framealpha=0.9)
     return fig
 
 
@@ -228,7 +232,7 @@ def plot_correlation_matrix(corr: np.ndarray, order: np.ndarray | None = None, b
     reordered = "reordered by clustering" if not np.array_equal(order, np.arange(dim)) else "original order"
     ax_matrix.set_xlabel(f"component position ({reordered})")
     ax_matrix.set_ylabel(f"component position ({reordered})")
-    ax_matrix.set_title(f"Correlations of {dim} latent components", fontsize=10)
+    ax_matrix.set_title(f"Correlations of {dim} latent components", fontsize=TEXT_PT)
     off_diagonal = corr[np.triu_indices(dim, k=1)]
     off_diagonal = off_diagonal[np.isfinite(off_diagonal)]
     if off_diagonal.size:
@@ -236,7 +240,7 @@ def plot_correlation_matrix(corr: np.ndarray, order: np.ndarray | None = None, b
         ax_hist.set_yscale("log")
     ax_hist.set_xlabel("correlation coefficient r (off-diagonal pairs)")
     ax_hist.set_ylabel("number of component pairs")
-    ax_hist.set_title(f"Distribution of the {off_diagonal.size:,} pair correlations", fontsize=10)
+    ax_hist.set_title(f"Distribution of the {off_diagonal.size:,} pair correlations", fontsize=TEXT_PT)
     return fig
 
 
@@ -291,7 +295,7 @@ def scatter_planes(points: np.ndarray, pairs: Sequence[tuple[int, int]],
         if decorate is not None:
             decorate(ax, i, j)
     handles, labels = axes.flat[0].get_legend_handles_labels()
-    axes.flat[0].legend(handles, labels, fontsize=7, frameon=False, markerscale=3, loc="best")
+    axes.flat[0].legend(handles, labels, fontsize=TEXT_PT, frameon=False, markerscale=3, loc="best")
     return fig, axes
 
 
@@ -314,7 +318,7 @@ def plot_coordinate_planes(z: np.ndarray, pairs: Sequence[tuple[int, int]],
                                  "of the data")
         ax.set_xlabel(f"$z_{{{i}}}$ (latent units)")
         ax.set_ylabel(f"$z_{{{j}}}$ (latent units)")
-        ax.set_title(f"components {i} and {j}", fontsize=10)
+        ax.set_title(f"components {i} and {j}", fontsize=TEXT_PT)
 
     fig, _ = scatter_planes(z, pairs, generators_samples, max_points, n_cols, data_label, 3.4, decorate)
     level_text = ", ".join(f"{lev:.0%}" for lev in levels)

@@ -29,7 +29,7 @@ from bokeh.plotting import figure
 from bokeh.resources import Resources
 
 from ..stats.generators import generator_kind
-from .style import COLORS, color
+from .style import COLORS, TEXT_PT, color
 
 __all__ = ["AxisWalk", "Frames", "FragmentView", "Interactive", "axis_walk", "fragment_explorer",
            "fragment_layout", "load_bokeh", "walk_layout"]
@@ -285,7 +285,7 @@ def _explorer_print_image(view: FragmentView) -> str:
     ax.scatter(view.scores[:, 0], view.scores[:, 1], s=3, **colour)
     ax.set_xlabel("PC1 score")
     ax.set_ylabel("PC2 score")
-    ax.set_title(f"PC1 / PC2, coloured by {view.default or 'nothing'}", fontsize=9)
+    ax.set_title(f"PC1 / PC2, coloured by {view.default or 'nothing'}", fontsize=TEXT_PT)
     return _print_url(fig)
 
 
@@ -418,7 +418,7 @@ def _walk_print_image(walk: AxisWalk) -> str:
     fig, ax = plt.subplots(figsize=(8, height), layout="constrained")
     ax.imshow(walk.sheet)
     ax.set_axis_off()
-    ax.set_title(f"decoded points along PC1 ... PC{len(walk.axes)} (rows), −3σ to +3σ", fontsize=9)
+    ax.set_title(f"decoded points along PC1 ... PC{len(walk.axes)} (rows), −3σ to +3σ", fontsize=TEXT_PT)
     return _print_url(fig)
 
 

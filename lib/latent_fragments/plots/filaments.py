@@ -18,7 +18,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from ..stats.filaments import STATISTICS, FilamentVerdict
-from .style import COLORS, PAGE_WIDTH, color
+from .style import COLORS, PAGE_WIDTH, TEXT_PT, color
 
 __all__ = [
     "plot_knn_distance_curves",
@@ -71,8 +71,8 @@ def _label_panel(ax, xlabel: str, ylabel: str, title: str) -> None:
     """Axis labels, a panel title and the legend, the same way on every panel of this module."""
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
-    ax.set_title(title, fontsize=10)
-    ax.legend(fontsize=8, frameon=False)
+    ax.set_title(title, fontsize=TEXT_PT)
+    ax.legend(fontsize=TEXT_PT, frameon=False)
 
 
 def _density_against_null(ax, data: np.ndarray, pooled: np.ndarray, edges: np.ndarray, null_label: str,
@@ -180,7 +180,7 @@ def plot_local_dimension(data_local: np.ndarray, null_local: np.ndarray | Sequen
     ax.set_xlabel("local intrinsic dimension (Levina-Bickel MLE per point, dimensionless)")
     ax.set_ylabel("probability density")
     ax.set_title(f"Local intrinsic dimension of {data_local.size:,} z-points against the null model")
-    ax.legend(fontsize=8, frameon=False)
+    ax.legend(fontsize=TEXT_PT, frameon=False)
     return fig
 
 
@@ -225,7 +225,7 @@ def plot_zoom_planes(data_scores: np.ndarray, null_scores: np.ndarray,
             ax.set_xlabel(axis_labels[0])
             ax.set_ylabel(axis_labels[1])
             ax.set_title(f"{label}: window ±{half:.3g} around ({centre[0]:.2f}, {centre[1]:.2f}), "
-                         f"{int(inside.sum()):,} points", fontsize=9)
+                         f"{int(inside.sum()):,} points", fontsize=TEXT_PT)
     fig.suptitle("Zooming into the leading principal plane: data (left) beside the null model (right)")
     return fig
 
@@ -257,9 +257,9 @@ def plot_cluster_sizes(data_summary: Mapping[str, Any], null_summaries: Sequence
     ax_sizes.set_yscale("log")
     ax_sizes.set_xlabel("cluster rank (largest first)")
     ax_sizes.set_ylabel("cluster size (share of all points)")
-    ax_sizes.set_title("Cluster sizes", fontsize=10)
+    ax_sizes.set_title("Cluster sizes", fontsize=TEXT_PT)
     if ax_sizes.get_legend_handles_labels()[0]:
-        ax_sizes.legend(fontsize=8, frameon=False)
+        ax_sizes.legend(fontsize=TEXT_PT, frameon=False)
     if not ax_sizes.lines or not any(len(line.get_xdata()) for line in ax_sizes.lines):
         ax_sizes.set_xlim(0.5, 5.5)
         ax_sizes.set_ylim(1e-3, 1.0)
@@ -285,7 +285,7 @@ def plot_cluster_sizes(data_summary: Mapping[str, Any], null_summaries: Sequence
     ax_counts.set_xticks(positions, labels, rotation=45 if len(labels) > 6 else 0)
     ax_counts.set_ylabel("number of clusters (solid bars)")
     ax_counts.set_xlabel("point cloud")
-    ax_counts.set_title("Number of clusters and noise share", fontsize=10)
+    ax_counts.set_title("Number of clusters and noise share", fontsize=TEXT_PT)
     fig.suptitle(f"HDBSCAN clusters in the leading {data_summary.get('n_pcs', '?')} principal components: "
                  "data against the null model")
     return fig
@@ -330,8 +330,8 @@ def plot_radial_profile(profile_df: pd.DataFrame) -> Figure:
             title = "Mahalanobis distance beyond the t-sigma chi quantile"
         else:
             title = str(criterion)
-        ax.set_title(title, fontsize=10)
-        ax.legend(fontsize=8, frameon=False)
+        ax.set_title(title, fontsize=TEXT_PT)
+        ax.legend(fontsize=TEXT_PT, frameon=False)
     n_total = int(profile_df["n"].iloc[0]) if len(profile_df) else 0
     fig.suptitle(f"Outliers of {n_total:,} z-points against the multivariate normal expectation")
     return fig
@@ -367,6 +367,6 @@ def plot_verdict(verdict: FilamentVerdict) -> Figure:
     ax.set_xlabel("standardised difference, data against the null (linear within ±2, log beyond)")
     ax.set_ylabel("statistic")
     ax.set_title(f"Data against {n_tests} nulls ({verdict.n_null_draws} replicates each, {verdict.n_points:,} "
-                 f"points); dashed: largest replicate, filled: flagged", fontsize=10)
-    fig.legend(fontsize=9, frameon=False, loc="outside lower center", ncols=min(n_tests, 2))
+                 f"points); dashed: largest replicate, filled: flagged", fontsize=TEXT_PT)
+    fig.legend(fontsize=TEXT_PT, frameon=False, loc="outside lower center", ncols=min(n_tests, 2))
     return fig

@@ -18,7 +18,7 @@ from scipy import stats
 from ..stats.gaussian import Gaussian
 from .components import draw_confidence_ellipses, scatter_planes
 from .images import subsample_for_plot
-from .style import COLORS, PAGE_WIDTH, Cloud, color
+from .style import COLORS, PAGE_WIDTH, TEXT_PT, Cloud, color
 
 __all__ = [
     "plot_principal_planes",
@@ -40,7 +40,7 @@ def _per_axis_log_plot(ax, values: np.ndarray, ylabel: str, title: str) -> None:
     ax.set_yscale("log")
     ax.set_xlabel("principal component (1 = largest variance)")
     ax.set_ylabel(ylabel)
-    ax.set_title(title, fontsize=10)
+    ax.set_title(title, fontsize=TEXT_PT)
 
 
 def plot_spectrum(fragment: Gaussian, marks: Sequence[float] = (0.90, 0.95, 0.99)) -> Figure:
@@ -68,12 +68,12 @@ def plot_spectrum(fragment: Gaussian, marks: Sequence[float] = (0.90, 0.95, 0.99
         lines.append(f"{fraction:.0%} of the variance: {k} of {dim} components")
     if lines:
         ax_cum.text(0.97, 0.05, "\n".join(lines), transform=ax_cum.transAxes, ha="right", va="bottom",
-                    fontsize=8, bbox={"facecolor": "white", "edgecolor": "0.8", "alpha": 0.9})
+                    fontsize=TEXT_PT, bbox={"facecolor": "white", "edgecolor": "0.8", "alpha": 0.9})
     ax_cum.set_xlim(0, dim + 1)
     ax_cum.set_ylim(min(0.0, float(cumulative[0])), 1.02)
     ax_cum.set_xlabel("number of leading principal components k")
     ax_cum.set_ylabel("cumulative share of the variance")
-    ax_cum.set_title("Cumulative explained variance", fontsize=10)
+    ax_cum.set_title("Cumulative explained variance", fontsize=TEXT_PT)
     fig.suptitle(f"PCA spectrum of the latent fragment ({dim} dimensions"
                  + (f", {fragment.n_points:,} z-points)" if fragment.n_points else ")"))
     return fig
@@ -113,7 +113,7 @@ def plot_principal_planes(scores: np.ndarray,
         draw_confidence_ellipses(ax, centre, cov2, levels, f"({source})")
         ax.set_xlabel(f"score on PC{i + 1} (latent units)")
         ax.set_ylabel(f"score on PC{j + 1} (latent units)")
-        ax.set_title(f"principal plane PC{i + 1} / PC{j + 1}", fontsize=10)
+        ax.set_title(f"principal plane PC{i + 1} / PC{j + 1}", fontsize=TEXT_PT)
 
     fig, _ = scatter_planes(scores, pairs, overlay, max_points, n_cols, data_label, 4.2, decorate)
     fig.suptitle("z-points in principal planes of the latent fragment")
@@ -159,11 +159,11 @@ def plot_qq(scores: np.ndarray, components: Sequence[int] = (0, 1, 2, 3, 9, 49),
         ax.plot([low, high], [low, high], color=COLORS["null"], linestyle="--", linewidth=1.0,
                 label="identity (normal)")
         ax.text(0.04, 0.96, f"skew {stats.skew(values):+.2f}\nexcess kurt. {stats.kurtosis(values):+.2f}",
-                transform=ax.transAxes, fontsize=7, va="top", ha="left")
+                transform=ax.transAxes, fontsize=TEXT_PT, va="top", ha="left")
         ax.set_xlabel("standard normal quantile")
         ax.set_ylabel(f"standardised score, PC{c + 1}")
-        ax.set_title(f"PC{c + 1}", fontsize=10)
-    axes.flat[0].legend(fontsize=7, frameon=False, loc="lower right")
+        ax.set_title(f"PC{c + 1}", fontsize=TEXT_PT)
+    axes.flat[0].legend(fontsize=TEXT_PT, frameon=False, loc="lower right")
     fig.suptitle(f"Normal Q-Q plots of principal-component scores ({n:,} points)")
     return fig
 
@@ -202,8 +202,8 @@ def plot_sigma_extent(fragment: Gaussian, z: np.ndarray | None = None, sigma_ban
     ax_origin.axhline(0.0, color="black", linewidth=0.5)
     ax_origin.set_xlabel("principal component (1 = largest variance)")
     ax_origin.set_ylabel("whitened coordinate (σ of the axis)")
-    ax_origin.set_title("Position of the origin relative to the centre, per principal axis", fontsize=10)
-    ax_origin.legend(fontsize=8, loc="lower left", ncols=2, framealpha=0.9)
+    ax_origin.set_title("Position of the origin relative to the centre, per principal axis", fontsize=TEXT_PT)
+    ax_origin.legend(fontsize=TEXT_PT, loc="lower left", ncols=2, framealpha=0.9)
     fig.suptitle(f"Principal axes of the latent fragment ({dim} dimensions)")
     return fig
 
@@ -253,9 +253,9 @@ def plot_quality(table, kinds: Mapping[str, str], labels: Mapping[str, str] | No
         name = "FD∞" if measure == "FD" else measure
         better = "lower" if measure in ("FD", "KID") else "higher"
         ax.set_xlabel(f"{name} ({better} is better)")
-        ax.set_title(name, fontsize=10)
+        ax.set_title(name, fontsize=TEXT_PT)
         ax.grid(axis="x", alpha=0.3)
-    axes[0][0].set_yticks(y, [labels.get(key, key) for key in keys], fontsize=8)
+    axes[0][0].set_yticks(y, [labels.get(key, key) for key in keys], fontsize=TEXT_PT)
     axes[0][0].invert_yaxis()
     fig.suptitle("Quality of each image set against held-out real images (90 % intervals)")
     return fig

@@ -8,7 +8,7 @@ import pandas as pd
 from matplotlib import pyplot as plt
 from matplotlib.figure import Figure
 
-from .style import PAGE_WIDTH, color
+from .style import PAGE_WIDTH, TEXT_PT, TITLE_PT, color
 
 #: Panels of :func:`plot_headline`: (columns, colour kinds, title, reference line or None).
 PANELS = (
@@ -18,9 +18,6 @@ PANELS = (
     (("origin_heldout_closer",), ("data",), "held-out share nearer\nthe centre than the origin", None),
     (("fd_mnd_rel", "fd_prior_rel"), ("mnd", "isotropic_normal"), "FD of decoded samples\nover the cube's FD", 1.0),
 )
-
-#: The smallest text of the figure, in points at the page width.
-FONT_SIZE = 10
 
 _LABELS = {"core_share": "data", "core_expected": "MND", "fd_mnd_rel": "ex-post MND",
            "fd_prior_rel": "VAE prior N(0, I)"}
@@ -41,20 +38,20 @@ def _panel(ax, table: pd.DataFrame, variants: Sequence[str], columns, kinds, tit
             ax.errorbar(values.mean(), y + dy, xerr=sd, fmt="s", ms=5, capsize=3, color=color(kind), label=label)
     if reference is not None:
         ax.axvline(reference, color=color("null"), lw=1, ls="--")
-    ax.set_title(title, fontsize=FONT_SIZE + 1)
-    ax.tick_params(labelsize=FONT_SIZE)
+    ax.set_title(title, fontsize=TITLE_PT)
+    ax.tick_params(labelsize=TEXT_PT)
     ax.set_yticks(range(len(variants)))
     ax.set_ylim(len(variants) - 0.5, -0.5)
     handles, labels = ax.get_legend_handles_labels()
     if len(set(labels)) > 1:
         unique = dict(zip(labels, handles))
-        ax.legend(unique.values(), unique.keys(), fontsize=FONT_SIZE, loc="best")
+        ax.legend(unique.values(), unique.keys(), fontsize=TEXT_PT, loc="best")
 
 
 def plot_headline(table: pd.DataFrame, width: float = PAGE_WIDTH, n_cols: int = 3) -> Figure:
     """One panel per headline figure, ``n_cols`` to a row, one row of each panel per variant: each seed's
     value (dots) and mean ± sd (square and bar). FDs are shown over the same run's FD of cube samples, so
-    that data sets with their own scoring networks compare. Text is at least :data:`FONT_SIZE` points at
+    that data sets with their own scoring networks compare. Text is at least :data:`TEXT_PT` points at
     the page width. Introduced in chapter 5."""
     variants = list(dict.fromkeys(table["variant"]))
     table = table.assign(**{f"{c}_rel": table[c] / table["fd_cube"] for c in ("fd_mnd", "fd_prior")
@@ -68,6 +65,6 @@ def plot_headline(table: pd.DataFrame, width: float = PAGE_WIDTH, n_cols: int = 
     for ax in axes[len(PANELS):]:
         fig.delaxes(ax)
     for row in grid:
-        row[0].set_yticklabels(variants, fontsize=FONT_SIZE)
+        row[0].set_yticklabels(variants, fontsize=TEXT_PT)
     fig.tight_layout()
     return fig

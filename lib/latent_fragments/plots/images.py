@@ -11,7 +11,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
 
-from .style import PAGE_WIDTH, Cloud, color
+from .style import PAGE_WIDTH, TEXT_PT, TITLE_PT, Cloud, color
 
 
 def subsample_for_plot(points: np.ndarray, max_points: int | None, seed: int = 0) -> np.ndarray:
@@ -42,7 +42,7 @@ def image_grid(images: np.ndarray, n_cols: int = 12, title: str = "", width: flo
     ax.imshow(sheet, interpolation="nearest")
     ax.set_axis_off()
     if title:
-        ax.set_title(title, fontsize=11)
+        ax.set_title(title, fontsize=TITLE_PT)
     fig.tight_layout()
     return fig
 
@@ -60,9 +60,9 @@ def image_rows(rows: Sequence[np.ndarray], row_labels: Sequence[str], title: str
         ax.set_yticks([])
         for spine in ax.spines.values():
             spine.set_visible(False)
-        ax.set_ylabel(label, rotation=0, ha="right", va="center", fontsize=10)
+        ax.set_ylabel(label, rotation=0, ha="right", va="center", fontsize=TEXT_PT)
     if title:
-        fig.suptitle(title, fontsize=11)
+        fig.suptitle(title, fontsize=TITLE_PT)
     fig.tight_layout()
     return fig
 
