@@ -370,7 +370,7 @@ def test_plot_radius_distributions(small_cloud: np.ndarray) -> None:
     assert isinstance(fig, Figure) and len(fig.axes) == 1
     ax = fig.axes[0]
     assert _labelled(ax) and ax.get_title()
-    texts = [t.get_text() for t in ax.get_legend().get_texts()]
+    texts = [t.get_text() for t in fig.legends[0].get_texts()]  # the legend sits below the axes
     assert len(texts) == 2 and texts[1].startswith("uniform cube b=1.00: ")
     outline_colours = {matplotlib.colors.to_hex(p.get_edgecolor()) for p in ax.patches if p.get_fill() is False}
     assert outline_colours == {COLORS["data"], COLORS["cube"]}

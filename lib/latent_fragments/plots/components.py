@@ -145,7 +145,7 @@ def plot_radius_distributions(clouds: Sequence[Cloud], bins: int = 60,
     together. ``log_density`` puts the density on a log scale, for when a thin shell's spike dwarfs the
     broad distribution of the data.
     """
-    fig, ax = plt.subplots(figsize=(_WIDTH, 4.5), layout="constrained")
+    fig, ax = plt.subplots(figsize=(_WIDTH, 5.6), layout="constrained")
     pooled = []
     for kind, label, values in clouds:
         values = np.asarray(values, dtype=np.float64).ravel()
@@ -170,7 +170,9 @@ def plot_radius_distributions(clouds: Sequence[Cloud], bins: int = 60,
     ax.set_xlabel("radius |z| (latent units)")
     ax.set_ylabel("probability density (1 / latent unit)")
     ax.set_title(title)
-    ax.legend(title="mean ± std of the radius", fontsize=TEXT_PT, title_fontsize=TEXT_PT, frameon=False)
+    # below the axes: inside, it would cover the histograms' tails
+    fig.legend(title="mean ± std of the radius", loc="outside lower center", ncols=2, fontsize=TEXT_PT,
+               title_fontsize=TEXT_PT, frameon=False)
     return fig
 
 
