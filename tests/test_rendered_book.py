@@ -165,10 +165,9 @@ def test_console_check_finds_a_script_error(tmp_path):
     assert errors == []
 
 
-#: Injected into a copy of a page: the elements of the article that reach past its column and are not
-#: inside a horizontally scrolling container that fits the column, as JSON in ``<pre id="lf-overflow">``.
-OVERFLOW_SCRIPT = """<script>(function () { var done = false; function probe() {
-  if (done) { return; } done = true;
+#: Measured in a copy of a page (:func:`probe_page`): the elements of the article that reach past its
+#: column and are not inside a horizontally scrolling container that fits the column, as JSON.
+OVERFLOW_SCRIPT = """
   var article = document.querySelector("article") || document.querySelector("main") || document.body;
   var limit = article.getBoundingClientRect().right + 2, bad = [];
   article.querySelectorAll("table, pre, img, svg, div.output, iframe, .bk-root").forEach(function (el) {
@@ -180,16 +179,24 @@ OVERFLOW_SCRIPT = """<script>(function () { var done = false; function probe() {
     }
     bad.push(el.tagName.toLowerCase() + "." + String(el.className).split(" ")[0] + " +" + Math.round(right - limit) + "px");
   });
-  var pre = document.createElement("pre"); pre.id = "lf-overflow"; pre.textContent = JSON.stringify(bad);
+  return JSON.stringify(bad);"""
+
+#: The script :func:`probe_page` injects: once the page has loaded (or after 4 s: a blocked remote font may
+#: hold "load"), the text a measurement returns goes into ``<pre id="lf-NAME">``.
+PROBE = """<script>(function () { var done = false; function probe() {
+  if (done) { return; } done = true;
+  var pre = document.createElement("pre"); pre.id = "lf-NAME";
+  pre.textContent = (function () { BODY })();
   document.body.appendChild(pre);
 }
-window.addEventListener("load", probe); setTimeout(probe, 4000);  /* a blocked remote font may hold "load" */
+window.addEventListener("load", probe); setTimeout(probe, 4000);
 })();</script>"""
 
 
-def probe_page(path: Path, script: str, name: str, width: int = 1280) -> str:
-    """What ``script``, injected into a copy of a built page opened in Chromium at ``width`` px, wrote into
-    ``<pre id="lf-{name}">``."""
+def probe_page(path: Path, measure: str, name: str, width: int = 1280) -> str:
+    """The text the JavaScript function body ``measure`` returns, run in a copy of a built page opened in
+    Chromium at ``width`` px once the page has loaded (:data:`PROBE`)."""
+    script = PROBE.replace("NAME", name).replace("BODY", measure)
     probe = path.with_name(f".lf-{name}-{path.name}")
     probe.write_text(path.read_text().replace("</body>", script + "</body>"))
     try:
@@ -203,7 +210,7 @@ def probe_page(path: Path, script: str, name: str, width: int = 1280) -> str:
 
 def overflowing_elements(path: Path, width: int = 1280) -> list[str]:
     """The elements of a built page that stick out of its text column at ``width`` px without a scrollbar
-    (measured in Chromium on a copy of the page with :data:`OVERFLOW_SCRIPT` added)."""
+    (measured in Chromium on a copy of the page by :data:`OVERFLOW_SCRIPT`)."""
     return json.loads(probe_page(path, OVERFLOW_SCRIPT, "overflow", width))
 
 
@@ -229,19 +236,13 @@ def test_overflow_check_finds_a_wide_table_but_not_a_scrolling_one(tmp_path):
     assert overflowing_elements(page) == []
 
 
-#: Injected into a copy of a chapter page: how far (px) below the chapter's title its first result starts,
-#: the first figure or table of an output or the first number glued into the text, in ``<pre id="lf-first">``.
-FIRST_RESULT_SCRIPT = """<script>(function () { var done = false; function probe() {
-  if (done) { return; } done = true;
+#: Measured in a copy of a chapter page (:func:`probe_page`): how far (px) below the chapter's title its first
+#: result starts, the first figure or table of an output or the first number glued into the text.
+FIRST_RESULT_SCRIPT = """
   var title = document.querySelector("article h1") || document.querySelector("h1");
   var found = document.querySelector(".cell_output img, .cell_output table, .cell_output > p, .pasted-text, .pasted-inline");
-  var pre = document.createElement("pre"); pre.id = "lf-first";
-  pre.textContent = (title && found) ? String(Math.round(found.getBoundingClientRect().top
-                                                         - title.getBoundingClientRect().top)) : "none";
-  document.body.appendChild(pre);
-}
-window.addEventListener("load", probe); setTimeout(probe, 4000);
-})();</script>"""
+  return (title && found) ? String(Math.round(found.getBoundingClientRect().top
+                                              - title.getBoundingClientRect().top)) : "none";"""
 
 
 def first_result_offset(path: Path, width: int = 1280) -> int | None:
@@ -271,19 +272,14 @@ def test_first_result_probe_measures_the_distance(tmp_path):
     assert first_result_offset(page) is None
 
 
-#: Injected into a copy of a chapter page: each figure of a cell output, its address and displayed width in
-#: px, as JSON in ``<pre id="lf-figures">``.
-FIGURES_SCRIPT = """<script>(function () { var done = false; function probe() {
-  if (done) { return; } done = true;
+#: Measured in a copy of a chapter page (:func:`probe_page`): each figure of a cell output, its address and
+#: displayed width in px, as JSON.
+FIGURES_SCRIPT = """
   var shown = [];
   document.querySelectorAll(".cell_output img").forEach(function (img) {
     shown.push([img.getAttribute("src"), img.getBoundingClientRect().width]);
   });
-  var pre = document.createElement("pre"); pre.id = "lf-figures"; pre.textContent = JSON.stringify(shown);
-  document.body.appendChild(pre);
-}
-window.addEventListener("load", probe); setTimeout(probe, 4000);
-})();</script>"""
+  return JSON.stringify(shown);"""
 
 
 def small_figure_text(path: Path, width: int = 1280) -> list[str]:

@@ -201,16 +201,17 @@ def grid_with_options(spec: dict[str, Any], args: argparse.Namespace) -> dict[st
     (:func:`config_from_args`), ``--seeds`` its seeds, the measuring options its settings. An option the grid
     sets too (in ``[base]``, a variant, its seeds or ``[settings]``) is refused with one line, never silently
     overridden by the file (issue 23, chapter 5)."""
+    settings = sweep_settings(args)
     given = {f.name: _option(f) for f in config_fields() if hasattr(args, f.name)}
-    given |= {name: SETTING_OPTIONS[name] for name in sweep_settings(args)}
+    given |= {name: SETTING_OPTIONS[name] for name in settings}
     given |= {"seeds": "--seeds"} if args.seeds is not None else {}
     sets = _grid_sets(spec)
     for name, option in given.items():
         if name in sets:
             raise ConfigError(f"{option} is also set by {args.grid} ({name} {sets[name]}); give it in one place.")
     spec = {**spec, **({"seeds": args.seeds} if args.seeds is not None else {})}
-    if sweep_settings(args) and isinstance(spec.get("settings", {}), dict):
-        spec["settings"] = {**spec.get("settings", {}), **sweep_settings(args)}
+    if settings and isinstance(spec.get("settings", {}), dict):
+        spec["settings"] = {**spec.get("settings", {}), **settings}
     return spec
 
 
